@@ -1,0 +1,73 @@
+# skynet on LuaJIT, libuv and spdlog.
+#   make          build ./skynet
+#   make run      install missing packages, build, start the demo (config.example)
+#   make test     install missing packages, build, run every test
+#   make asan / make tsan   the unit tests and scenarios under sanitizers
+#   make bench    the benchmark workloads of bench/
+
+CXX ?= g++
+PKGS := luajit libuv spdlog
+BUILD ?= build
+OPT ?= -O2
+CXXFLAGS += -std=c++20 $(OPT) -g -Wall -Wextra -Werror -fno-strict-aliasing -pthread \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) -Iskynet-main -Iservice-src
+LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfmt -ldl -lpthread
+LDFLAGS += -Wl,-E -pthread
+SAN ?=
+BIN ?= skynet
+
+CORE_SRC := $(filter-out skynet-main/main.cpp,$(wildcard skynet-main/*.cpp skynet-main/lua/*.cpp service-src/*.cpp))
+CORE_OBJ := $(CORE_SRC:%.cpp=$(BUILD)/%.o)
+TEST_SRC := $(wildcard test/unit/*.cpp)
+TEST_OBJ := $(TEST_SRC:%.cpp=$(BUILD)/%.o)
+EXAMPLE_SO := $(patsubst examples/csrc/%.c,examples/cservice/%.so,$(wildcard examples/csrc/*.c))
+
+.PHONY: all deps run test unit scenarios cluster-tests asan tsan bench clean install
+
+all: $(BIN) $(EXAMPLE_SO)
+
+deps:
+	@./3rd/deps.sh
+
+$(BIN): $(CORE_OBJ) $(BUILD)/skynet-main/main.o
+	$(CXX) $(LDFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $(SAN) -MMD -MP -c -o $@ $<
+
+examples/cservice/%.so: examples/csrc/%.c skynet-main/skynet.h
+	@mkdir -p examples/cservice
+	$(CC) -O2 -Wall -Wextra -Werror -fPIC -shared -Iskynet-main -o $@ $<
+
+$(BUILD)/unit-tests: $(CORE_OBJ) $(TEST_OBJ)
+	$(CXX) $(LDFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+run: deps all
+	./skynet config.example
+
+unit: $(BUILD)/unit-tests
+
+test: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests
+	@./test/run_all.sh $(BUILD) ./skynet
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/skynet OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" all build-asan/unit-tests
+	@./test/run_all.sh build-asan build-asan/skynet
+
+tsan:
+	@$(MAKE) --no-print-directory BUILD=build-tsan BIN=build-tsan/skynet OPT=-O1 SAN="-fsanitize=thread" all build-tsan/unit-tests
+	@./test/run_all.sh build-tsan build-tsan/skynet
+
+bench: deps all
+	@./bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 skynet $(DESTDIR)$(PREFIX)/bin/skynet
+
+clean:
+	rm -rf build build-asan build-tsan skynet examples/cservice
+
+-include $(CORE_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/skynet-main/main.d
