@@ -10,7 +10,7 @@ PKGS := luajit libuv spdlog
 BUILD ?= build
 OPT ?= -O2
 CXXFLAGS += -std=c++20 $(OPT) -g -Wall -Wextra -Werror -fno-strict-aliasing -pthread \
-	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) -Iskynet-main -Iservice-src
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) -Iskynet-main -Iskynet-main/lua -Iservice-src
 LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfmt -ldl -lpthread
 LDFLAGS += -Wl,-E -pthread
 SAN ?=
@@ -34,7 +34,8 @@ $(BIN): $(CORE_OBJ) $(BUILD)/skynet-main/main.o
 
 $(BUILD)/%.o: %.cpp
 	@mkdir -p $(dir $@)
-	$(CXX) $(CXXFLAGS) $(SAN) -MMD -MP -c -o $@ $<
+	@echo "  CXX $<"
+	@$(CXX) $(CXXFLAGS) $(SAN) -MMD -MP -c -o $@ $<
 
 examples/cservice/%.so: examples/csrc/%.c skynet-main/skynet.h
 	@mkdir -p examples/cservice

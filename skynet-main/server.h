@@ -67,6 +67,8 @@ void skynet_initthread(int m);
 void skynet_globalinit();
 void skynet_globalexit();
 void skynet_profile_enable(int enable);
+// A service failed in its launch: if it is the bootstrap, the node stops with exit code 1.
+void skynet_launch_failed(uint32_t handle);
 // Wake one sleeping worker when at most `busy` workers are running.
 void skynet_wakeup(int busy);
 
