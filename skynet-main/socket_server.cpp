@@ -254,6 +254,7 @@ private:
 };
 
 struct command {
+    explicit command(op w) : what(w) {}
     op what;
     int id = 0;
     int fd = -1;
@@ -402,10 +403,10 @@ struct sock {
     sock &operator=(const sock &) = delete;
 
     uv_stream_t *stream() { return &h->stream; }
-    int fileno() const {
+    int os_fd() const {
         uv_os_fd_t fd = -1;
         if (kind == handle_kind::poll)
-            return fd_;
+            return listen_fd;
         if (h && uv_fileno(&h->handle, &fd) == 0)
             return fd;
         return -1;
@@ -418,7 +419,7 @@ struct sock {
     socket_type type = socket_type::reserve;
     handle_kind kind = handle_kind::none;
     std::unique_ptr<uv_any_handle> h;
-    int fd_ = -1;          // a listener's fd: uv_poll does not own it
+    int listen_fd = -1;          // a listener's fd: uv_poll does not own it
     bool reading = true;   // what the owner asked for
     bool polling = false;  // what libuv is doing
     bool closing = false;  // close() requested: flush, then close
@@ -679,7 +680,7 @@ int socket_server::impl::submit_send(socket_sendbuffer *buf, op what, const uint
             skynet_free(const_cast<void *>(buf->buffer));
         return -1;
     }
-    command c{what};
+    command c(what);
     c.id = id;
     c.sz = buf->sz;
     if (buf->type == SOCKET_BUFFER_RAWPOINTER) {
@@ -699,7 +700,7 @@ int socket_server::impl::submit_udp(uint32_t owner, int fd, int family, const ui
         ::close(fd);
         return -1;
     }
-    command c{peer ? op::udp_dial : op::udp_open};
+    command c(peer ? op::udp_dial : op::udp_open);
     c.id = id;
     c.owner = owner;
     c.fd = fd;
@@ -717,7 +718,7 @@ socket_info *socket_server::impl::info() {
         return nullptr;
     std::promise<socket_info *> reply;
     std::future<socket_info *> result = reply.get_future();
-    command c{op::info};
+    command c(op::info);
     c.reply = &reply;
     bool wake = queue.empty();
     queue.push_back(std::move(c));
@@ -787,6 +788,7 @@ void socket_server::impl::dispatch(command &c) {
         set_udp_peer(c);
         break;
     case op::info:
+        flush_dirty(); // the answer reflects every send queued before it
         c.reply->set_value(collect_info());
         break;
     case op::exit:
@@ -865,7 +867,7 @@ void socket_server::impl::force_close(sock &s) {
     s.h->handle.data = self.release();
     uv_close(&s.h->handle, on_sock_closed);
     if (s.kind == handle_kind::poll)
-        ::close(s.fd_);
+        ::close(s.listen_fd);
 }
 
 // Drops the handle of a failed connect attempt (no request is pending on it).
@@ -926,7 +928,7 @@ void socket_server::impl::open_listener(command &c) {
         return;
     }
     s.kind = handle_kind::poll;
-    s.fd_ = c.fd;
+    s.listen_fd = c.fd;
     s.reading = false; // accepting starts with start()
     set_type(s, socket_type::plisten);
     sockaddr_storage addr{};
@@ -949,7 +951,7 @@ void socket_server::impl::accept_pending(sock &ls, int status) {
     for (int i = 0; i < ACCEPT_BATCH && !ls.closed && ls.polling; i++) {
         sockaddr_storage addr{};
         socklen_t len = sizeof(addr);
-        int fd = ::accept4(ls.fd_, reinterpret_cast<sockaddr *>(&addr), &len,
+        int fd = ::accept4(ls.listen_fd, reinterpret_cast<sockaddr *>(&addr), &len,
                            SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
             adopt_accepted(ls, fd, addr);
@@ -971,7 +973,7 @@ void socket_server::impl::shed_connection(sock &ls) {
     if (reserve_fd < 0)
         return;
     ::close(reserve_fd);
-    int fd = ::accept(ls.fd_, nullptr, nullptr);
+    int fd = ::accept(ls.listen_fd, nullptr, nullptr);
     if (fd >= 0)
         ::close(fd);
     reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -1057,7 +1059,7 @@ void socket_server::impl::try_connect(sock &s) {
             continue;
         }
         s.kind = handle_kind::tcp;
-        set_keepalive(s.fileno());
+        set_keepalive(s.os_fd());
         s.connect_req.data = &s;
         err = uv_tcp_connect(&s.connect_req, &s.h->tcp, reinterpret_cast<const sockaddr *>(&sa),
                              on_connected);
@@ -1306,7 +1308,7 @@ void socket_server::impl::close_read(sock &s) {
     set_type(s, socket_type::halfclose_read);
     apply_reading(s);
     if (s.kind == handle_kind::tcp)
-        ::shutdown(s.fileno(), SHUT_RD);
+        ::shutdown(s.os_fd(), SHUT_RD);
 }
 
 void socket_server::impl::received(sock &s, ssize_t n, const uv_buf_t *buf) {
@@ -1519,7 +1521,7 @@ void socket_server::impl::write_failed(sock &s, int err) {
         return;
     set_type(s, socket_type::halfclose_write);
     if (s.kind == handle_kind::tcp)
-        ::shutdown(s.fileno(), SHUT_WR);
+        ::shutdown(s.os_fd(), SHUT_WR);
     emit_text(s.owner, SKYNET_SOCKET_TYPE_ERROR, s.id, 0, std::strerror(-err));
 }
 
@@ -1540,18 +1542,14 @@ void socket_server::impl::flush_udp(sock &s) {
             buf.len = wb->sz;
             int r = uv_udp_try_send(&s.h->udp, &buf, 1, reinterpret_cast<sockaddr *>(&sa));
             if (r == UV_EAGAIN) {
-                s.flight.push_back(list.pop_front());
                 s.send_req.data = &s;
                 r = uv_udp_send(&s.send_req, &s.h->udp, &buf, 1, reinterpret_cast<sockaddr *>(&sa),
                                 on_udp_sent);
                 if (r == 0) {
+                    s.flight.push_back(list.pop_front());
                     s.in_flight = true;
                     return;
                 }
-                list.push_back(s.flight.pop_front()); // dropped just below
-                wb = list.tail;
-                std::swap(list.head, list.tail);
-                list.head->next = nullptr;
             }
             if (r < 0)
                 logf("socket-server : udp (%d) sendto error %s.", s.id, std::strerror(-r));
@@ -1613,7 +1611,7 @@ socket_info *socket_server::impl::collect_info() {
         case socket_type::listen: {
             si.type = SOCKET_INFO_LISTEN;
             socklen_t len = sizeof(addr);
-            if (getsockname(s->fd_, reinterpret_cast<sockaddr *>(&addr), &len) == 0)
+            if (getsockname(s->listen_fd, reinterpret_cast<sockaddr *>(&addr), &len) == 0)
                 name = address_text(reinterpret_cast<sockaddr *>(&addr), true);
             break;
         }
@@ -1672,7 +1670,7 @@ void socket_server::run() {
     impl_->looping = false;
 }
 
-void socket_server::exit() { impl_->push(command{op::exit}); }
+void socket_server::exit() { impl_->push(command(op::exit)); }
 
 void socket_server::updatetime(uint64_t now) { impl_->now.store(now, std::memory_order_relaxed); }
 
@@ -1692,7 +1690,7 @@ int socket_server::listen(uint32_t owner, const char *host, int port, int backlo
         ::close(fd);
         return -1;
     }
-    command c{op::listen};
+    command c(op::listen);
     c.id = id;
     c.owner = owner;
     c.fd = fd;
@@ -1709,7 +1707,7 @@ int socket_server::connect(uint32_t owner, const char *host, int port) {
     int id = impl_->reserve_id();
     if (id < 0)
         return -1;
-    command c{op::connect};
+    command c(op::connect);
     c.id = id;
     c.owner = owner;
     c.port = port;
@@ -1727,7 +1725,7 @@ int socket_server::bind(uint32_t owner, int fd) {
         ::close(dupfd);
         return -1;
     }
-    command c{op::bind};
+    command c(op::bind);
     c.id = id;
     c.owner = owner;
     c.fd = dupfd;
@@ -1737,7 +1735,7 @@ int socket_server::bind(uint32_t owner, int fd) {
 namespace {
 
 command id_command(op what, uint32_t owner, int id) {
-    command c{what};
+    command c(what);
     c.id = id;
     c.owner = owner;
     return c;
@@ -1812,7 +1810,7 @@ int socket_server::udp_dial(uint32_t owner, const char *addr, int port) {
 int socket_server::udp_connect(int id, const char *addr, int port) {
     if (impl_->peek(id) == socket_type::invalid)
         return -1;
-    command c{op::udp_peer};
+    command c(op::udp_peer);
     c.id = id;
     if (!udp_peer_address(addr, port, c.address))
         return -1;

@@ -1,4 +1,600 @@
-// Placeholder until the module lands.
+// skynet.cluster.core: the cluster wire codec, byte-compatible with upstream.
+//
+// Every packet is a u16 big-endian length followed by a body whose integers are
+// u32 little-endian. Requests of 32 KiB or more, and responses of more than
+// 32 KiB, travel as a header packet plus 32 KiB parts (layouts: native.md §4.2).
 #include "modules.h"
+#include "skynet_malloc.h"
 
-int luaopen_skynet_cluster_core(lua_State *L) { return luaL_error(L, "skynet.cluster.core is not built yet"); }
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+
+namespace {
+
+constexpr size_t multi_part = 0x8000;
+// Largest packet built in one piece: length, type, name length, 255-byte name,
+// session and a payload just under multi_part.
+constexpr size_t packet_max = 0x8200;
+
+// The first body byte of a request.
+enum class req : uint8_t {
+    number = 0x00,
+    multi_number = 0x01,
+    part = 0x02,
+    part_end = 0x03,
+    trace = 0x04,
+    multi_push_number = 0x41,
+    name = 0x80,
+    multi_name = 0x81,
+    multi_push_name = 0xc1,
+};
+
+// The fifth body byte of a response.
+enum class resp : uint8_t {
+    error = 0,
+    ok = 1,
+    multi_begin = 2,
+    multi_part = 3,
+    multi_end = 4,
+};
+
+void put_length(uint8_t *p, size_t body) {
+    p[0] = static_cast<uint8_t>(body >> 8);
+    p[1] = static_cast<uint8_t>(body);
+}
+
+void put_u32(uint8_t *p, uint32_t v) {
+    p[0] = static_cast<uint8_t>(v);
+    p[1] = static_cast<uint8_t>(v >> 8);
+    p[2] = static_cast<uint8_t>(v >> 16);
+    p[3] = static_cast<uint8_t>(v >> 24);
+}
+
+uint32_t get_u32(const uint8_t *p) {
+    return p[0] | p[1] << 8 | p[2] << 16 | static_cast<uint32_t>(p[3]) << 24;
+}
+
+void push_bytes(lua_State *L, const uint8_t *p, size_t sz) {
+    lua_pushlstring(L, reinterpret_cast<const char *>(p), sz);
+}
+
+// LuaJIT has only doubles where upstream reads lua_Integer: an integral double
+// in int64 range converts, anything else has no integer representation.
+std::optional<int64_t> to_integer(lua_State *L, int idx) {
+    if (!lua_isnumber(L, idx))
+        return std::nullopt;
+    lua_Number n = lua_tonumber(L, idx);
+    if (!(n >= -0x1p63 && n < 0x1p63))
+        return std::nullopt;
+    auto i = static_cast<int64_t>(n);
+    if (static_cast<lua_Number>(i) != n)
+        return std::nullopt;
+    return i;
+}
+
+// Raises the error luaL_checkinteger would give for an argument to_integer refused.
+int integer_error(lua_State *L, int idx) {
+    if (lua_isnumber(L, idx))
+        return luaL_argerror(L, idx, "number has no integer representation");
+    return luaL_typerror(L, idx, "number");
+}
+
+int64_t check_integer(lua_State *L, int idx) {
+    auto v = to_integer(L, idx);
+    if (!v)
+        integer_error(L, idx);
+    return *v;
+}
+
+// A byte count that upstream keeps in an int; a negative one would make it over-read.
+int check_size(lua_State *L, int idx) {
+    int64_t v = check_integer(L, idx);
+    if (v < 0 || v > INT_MAX)
+        luaL_argerror(L, idx, "size out of range");
+    return static_cast<int>(v);
+}
+
+// Upstream truncates a C int: 2^31 becomes negative, 2^32+1 becomes 1.
+int32_t wrap_int32(int64_t v) {
+    return static_cast<int32_t>(static_cast<uint32_t>(v));
+}
+
+// A fresh skynet_malloc'd copy: the caller's message dies after dispatch.
+void push_buffer(lua_State *L, const uint8_t *p, size_t sz) {
+    // Never NULL, even when empty, so append() accepts it.
+    void *copy = skynet_malloc(std::max<size_t>(sz, 1));
+    if (sz > 0)
+        std::memcpy(copy, p, sz);
+    lua_pushlightuserdata(L, copy);
+    lua_pushinteger(L, static_cast<lua_Integer>(sz));
+}
+
+struct request {
+    uint8_t *msg;
+    uint32_t sz;
+    int32_t session;
+    bool is_push;
+};
+
+// Returns the number of parts still to send (0: the header carries the payload).
+uint32_t pack_header_number(lua_State *L, const request &r) {
+    auto addr = static_cast<uint32_t>(to_integer(L, 1).value_or(0));
+    uint8_t buf[packet_max];
+    if (r.sz < multi_part) {
+        put_length(buf, r.sz + 9);
+        buf[2] = static_cast<uint8_t>(req::number);
+        put_u32(buf + 3, addr);
+        put_u32(buf + 7, r.is_push ? 0 : static_cast<uint32_t>(r.session));
+        if (r.sz > 0)
+            std::memcpy(buf + 11, r.msg, r.sz);
+        push_bytes(L, buf, r.sz + 11);
+        return 0;
+    }
+    put_length(buf, 13);
+    buf[2] = static_cast<uint8_t>(r.is_push ? req::multi_push_number : req::multi_number);
+    put_u32(buf + 3, addr);
+    put_u32(buf + 7, static_cast<uint32_t>(r.session));
+    put_u32(buf + 11, r.sz);
+    push_bytes(L, buf, 15);
+    return (r.sz - 1) / multi_part + 1;
+}
+
+uint32_t pack_header_name(lua_State *L, const request &r, const char *name, size_t namelen) {
+    uint8_t buf[packet_max];
+    if (r.sz < multi_part) {
+        put_length(buf, r.sz + 6 + namelen);
+        buf[2] = static_cast<uint8_t>(req::name);
+        buf[3] = static_cast<uint8_t>(namelen);
+        std::memcpy(buf + 4, name, namelen);
+        put_u32(buf + 4 + namelen, r.is_push ? 0 : static_cast<uint32_t>(r.session));
+        if (r.sz > 0)
+            std::memcpy(buf + 8 + namelen, r.msg, r.sz);
+        push_bytes(L, buf, r.sz + 8 + namelen);
+        return 0;
+    }
+    put_length(buf, 10 + namelen);
+    buf[2] = static_cast<uint8_t>(r.is_push ? req::multi_push_name : req::multi_name);
+    buf[3] = static_cast<uint8_t>(namelen);
+    std::memcpy(buf + 4, name, namelen);
+    put_u32(buf + 4 + namelen, static_cast<uint32_t>(r.session));
+    put_u32(buf + 8 + namelen, r.sz);
+    push_bytes(L, buf, 12 + namelen);
+    return (r.sz - 1) / multi_part + 1;
+}
+
+constexpr size_t part_header = 7;
+
+void fill_part_header(uint8_t *p, const request &r, size_t chunk, bool last) {
+    put_length(p, chunk + 5);
+    p[2] = static_cast<uint8_t>(last ? req::part_end : req::part);
+    put_u32(p + 3, static_cast<uint32_t>(r.session));
+}
+
+// Fills the table on top of the stack with the parts of r.msg.
+void pack_parts(lua_State *L, const request &r, uint32_t parts) {
+    uint8_t first[part_header + multi_part];
+    size_t left = r.sz;
+    for (uint32_t i = 0; i < parts; i++) {
+        size_t chunk = std::min(left, multi_part);
+        uint8_t *data = r.msg + size_t{i} * multi_part;
+        uint8_t *packet;
+        if (i == 0) {
+            packet = first;
+            std::memcpy(first + part_header, data, chunk);
+        } else {
+            // We own msg and the previous chunk is already copied into a Lua
+            // string, so its tail can hold this part's header: no chunk copy.
+            packet = data - part_header;
+        }
+        fill_part_header(packet, r, chunk, left <= multi_part);
+        push_bytes(L, packet, part_header + chunk);
+        lua_rawseti(L, -2, static_cast<int>(i + 1));
+        left -= chunk;
+    }
+}
+
+// The message is ours from the start: it is freed on every path, errors included.
+int pack_request(lua_State *L, bool is_push) {
+    if (lua_type(L, 3) != LUA_TLIGHTUSERDATA || lua_touserdata(L, 3) == nullptr)
+        return luaL_error(L, "Invalid request message");
+    request r{static_cast<uint8_t *>(lua_touserdata(L, 3)), 0, 0, is_push};
+    auto sz = to_integer(L, 4);
+    if (!sz || *sz < 0 || *sz > UINT32_MAX) {
+        skynet_free(r.msg);
+        if (!sz)
+            return integer_error(L, 4);
+        return luaL_argerror(L, 4, "size out of range");
+    }
+    r.sz = static_cast<uint32_t>(*sz);
+    auto session = to_integer(L, 2);
+    if (!session) {
+        skynet_free(r.msg);
+        return integer_error(L, 2);
+    }
+    r.session = wrap_int32(*session);
+    if (r.session <= 0) {
+        skynet_free(r.msg);
+        return luaL_error(L, "Invalid request session %d", r.session);
+    }
+
+    uint32_t parts;
+    if (lua_type(L, 1) == LUA_TNUMBER) {
+        parts = pack_header_number(L, r);
+    } else {
+        size_t namelen = 0;
+        const char *name = lua_tolstring(L, 1, &namelen);
+        if (name == nullptr) {
+            skynet_free(r.msg);
+            return luaL_error(L, "name is not a string, it's a %s", luaL_typename(L, 1));
+        }
+        if (namelen < 1 || namelen > 255) {
+            skynet_free(r.msg);
+            return luaL_error(L, "name length is invalid, must be between 1 and 255 characters: %s",
+                              name);
+        }
+        parts = pack_header_name(L, r, name, namelen);
+    }
+    uint32_t next = static_cast<uint32_t>(r.session) + 1;
+    lua_pushinteger(L, next > INT32_MAX ? 1 : next);
+    if (parts == 0) {
+        skynet_free(r.msg);
+        return 2;
+    }
+    lua_createtable(L, static_cast<int>(parts), 0);
+    pack_parts(L, r, parts);
+    skynet_free(r.msg);
+    return 3;
+}
+
+int lpackrequest(lua_State *L) {
+    return pack_request(L, false);
+}
+int lpackpush(lua_State *L) {
+    return pack_request(L, true);
+}
+
+int lpacktrace(lua_State *L) {
+    size_t sz;
+    const char *tag = luaL_checklstring(L, 1, &sz);
+    if (sz > multi_part)
+        return luaL_error(L, "trace tag is too long : %d", static_cast<int>(sz));
+    uint8_t buf[packet_max];
+    put_length(buf, sz + 1);
+    buf[2] = static_cast<uint8_t>(req::trace);
+    std::memcpy(buf + 3, tag, sz);
+    push_bytes(L, buf, sz + 3);
+    return 1;
+}
+
+int unpack_number(lua_State *L, const uint8_t *buf, int sz) {
+    if (sz < 9)
+        return luaL_error(L, "Invalid cluster message (size=%d)", sz);
+    uint32_t session = get_u32(buf + 5);
+    lua_pushinteger(L, get_u32(buf + 1));
+    lua_pushinteger(L, session);
+    push_buffer(L, buf + 9, sz - 9);
+    if (session == 0) { // a push: no padding, no response
+        lua_pushnil(L);
+        lua_pushboolean(L, 1);
+        return 6;
+    }
+    return 4;
+}
+
+int unpack_multi_number(lua_State *L, const uint8_t *buf, int sz, bool is_push) {
+    if (sz != 13)
+        return luaL_error(L, "Invalid cluster message size %d (multi req must be 13)", sz);
+    lua_pushinteger(L, get_u32(buf + 1));
+    lua_pushinteger(L, get_u32(buf + 5));
+    lua_pushnil(L);
+    lua_pushinteger(L, get_u32(buf + 9));
+    lua_pushboolean(L, 1); // parts follow
+    lua_pushboolean(L, is_push);
+    return 6;
+}
+
+int unpack_part(lua_State *L, const uint8_t *buf, int sz) {
+    if (sz < 5)
+        return luaL_error(L, "Invalid cluster multi part message");
+    lua_pushboolean(L, 0); // parts carry no address
+    lua_pushinteger(L, get_u32(buf + 1));
+    push_buffer(L, buf + 5, sz - 5);
+    lua_pushboolean(L, buf[0] == static_cast<uint8_t>(req::part));
+    return 5;
+}
+
+int unpack_trace(lua_State *L, const uint8_t *buf, int sz) {
+    push_bytes(L, buf + 1, sz - 1);
+    return 1;
+}
+
+int unpack_name(lua_State *L, const uint8_t *buf, int sz) {
+    size_t namelen = sz < 2 ? 0 : buf[1];
+    if (sz < 2 || static_cast<size_t>(sz) < namelen + 6)
+        return luaL_error(L, "Invalid cluster message (size=%d)", sz);
+    push_bytes(L, buf + 2, namelen);
+    uint32_t session = get_u32(buf + 2 + namelen);
+    lua_pushinteger(L, session);
+    push_buffer(L, buf + 6 + namelen, sz - 6 - namelen);
+    if (session == 0) {
+        lua_pushnil(L);
+        lua_pushboolean(L, 1);
+        return 6;
+    }
+    return 4;
+}
+
+int unpack_multi_name(lua_State *L, const uint8_t *buf, int sz, bool is_push) {
+    size_t namelen = sz < 2 ? 0 : buf[1];
+    if (sz < 2 || static_cast<size_t>(sz) < namelen + 10)
+        return luaL_error(L, "Invalid cluster message (size=%d)", sz);
+    push_bytes(L, buf + 2, namelen);
+    lua_pushinteger(L, get_u32(buf + 2 + namelen));
+    lua_pushnil(L);
+    lua_pushinteger(L, get_u32(buf + 6 + namelen));
+    lua_pushboolean(L, 1);
+    lua_pushboolean(L, is_push);
+    return 6;
+}
+
+// (msg, sz) from the gate, or a string; the body has no length prefix.
+int lunpackrequest(lua_State *L) {
+    const uint8_t *buf;
+    int sz;
+    if (lua_type(L, 1) == LUA_TLIGHTUSERDATA) {
+        buf = static_cast<const uint8_t *>(lua_touserdata(L, 1));
+        sz = check_size(L, 2);
+        if (buf == nullptr && sz > 0)
+            return luaL_argerror(L, 1, "NULL message");
+    } else {
+        size_t len;
+        buf = reinterpret_cast<const uint8_t *>(luaL_checklstring(L, 1, &len));
+        if (len > INT_MAX)
+            return luaL_argerror(L, 1, "size out of range");
+        sz = static_cast<int>(len);
+    }
+    if (sz == 0)
+        return luaL_error(L, "Invalid req package. size == 0");
+    switch (static_cast<req>(buf[0])) {
+    case req::number:
+        return unpack_number(L, buf, sz);
+    case req::multi_number:
+        return unpack_multi_number(L, buf, sz, false);
+    case req::multi_push_number:
+        return unpack_multi_number(L, buf, sz, true);
+    case req::part:
+    case req::part_end:
+        return unpack_part(L, buf, sz);
+    case req::trace:
+        return unpack_trace(L, buf, sz);
+    case req::name:
+        return unpack_name(L, buf, sz);
+    case req::multi_name:
+        return unpack_multi_name(L, buf, sz, false);
+    case req::multi_push_name:
+        return unpack_multi_name(L, buf, sz, true);
+    }
+    // Upstream prints the type as a (signed) char.
+    return luaL_error(L, "Invalid req package type %d",
+                      static_cast<int>(static_cast<int8_t>(buf[0])));
+}
+
+void push_response(lua_State *L, uint8_t *buf, uint32_t session, resp type, const uint8_t *data,
+                   size_t sz) {
+    put_length(buf, sz + 5);
+    put_u32(buf + 2, session);
+    buf[6] = static_cast<uint8_t>(type);
+    if (sz > 0)
+        std::memcpy(buf + 7, data, sz);
+    push_bytes(L, buf, sz + 7);
+}
+
+// The table {begin, part..., end} for an ok response larger than multi_part.
+void pack_multi_response(lua_State *L, uint32_t session, const uint8_t *msg, size_t sz) {
+    size_t parts = (sz - 1) / multi_part + 1;
+    lua_createtable(L, static_cast<int>(parts + 1), 0);
+    uint8_t buf[packet_max];
+    put_length(buf, 9);
+    put_u32(buf + 2, session);
+    buf[6] = static_cast<uint8_t>(resp::multi_begin);
+    put_u32(buf + 7, static_cast<uint32_t>(sz));
+    push_bytes(L, buf, 11);
+    lua_rawseti(L, -2, 1);
+    for (size_t i = 0; i < parts; i++) {
+        size_t chunk = std::min(sz, multi_part);
+        resp type = sz > multi_part ? resp::multi_part : resp::multi_end;
+        push_response(L, buf, session, type, msg, chunk);
+        lua_rawseti(L, -2, static_cast<int>(i + 2));
+        msg += chunk;
+        sz -= chunk;
+    }
+}
+
+// The message belongs to the caller (a rawcall result or a string): never freed here.
+int lpackresponse(lua_State *L) {
+    auto session = static_cast<uint32_t>(check_integer(L, 1));
+    bool ok = lua_toboolean(L, 2);
+    const uint8_t *msg;
+    size_t sz;
+    if (lua_type(L, 3) == LUA_TSTRING) {
+        msg = reinterpret_cast<const uint8_t *>(lua_tolstring(L, 3, &sz));
+    } else {
+        msg = static_cast<const uint8_t *>(lua_touserdata(L, 3));
+        int64_t n = check_integer(L, 4);
+        if (n < 0)
+            return luaL_argerror(L, 4, "size out of range");
+        sz = static_cast<size_t>(n);
+        if (msg == nullptr && sz > 0)
+            return luaL_argerror(L, 3, "NULL message");
+        if (lua_type(L, 3) == LUA_TUSERDATA && sz > lua_objlen(L, 3))
+            return luaL_argerror(L, 4, "size out of range");
+    }
+    if (!ok) {
+        // An error text is cut rather than split.
+        sz = std::min(sz, multi_part);
+    } else if (sz > multi_part) {
+        pack_multi_response(L, session, msg, sz);
+        return 1;
+    }
+    uint8_t buf[packet_max];
+    push_response(L, buf, session, ok ? resp::ok : resp::error, msg, sz);
+    return 1;
+}
+
+// A body without its length prefix; bad input gives no values, never an error.
+int lunpackresponse(lua_State *L) {
+    size_t sz;
+    const auto *buf = reinterpret_cast<const uint8_t *>(luaL_checklstring(L, 1, &sz));
+    if (sz < 5)
+        return 0;
+    const char *data = reinterpret_cast<const char *>(buf + 5);
+    switch (static_cast<resp>(buf[4])) {
+    case resp::error:
+        lua_pushinteger(L, get_u32(buf));
+        lua_pushboolean(L, 0);
+        lua_pushlstring(L, data, sz - 5);
+        return 3;
+    case resp::ok:
+    case resp::multi_end:
+        lua_pushinteger(L, get_u32(buf));
+        lua_pushboolean(L, 1);
+        lua_pushlstring(L, data, sz - 5);
+        return 3;
+    case resp::multi_begin:
+        if (sz != 9)
+            return 0;
+        lua_pushinteger(L, get_u32(buf));
+        lua_pushboolean(L, 1);
+        lua_pushinteger(L, get_u32(buf + 5));
+        lua_pushboolean(L, 1);
+        return 4;
+    case resp::multi_part:
+        lua_pushinteger(L, get_u32(buf));
+        lua_pushboolean(L, 1);
+        lua_pushlstring(L, data, sz - 5);
+        lua_pushboolean(L, 1);
+        return 4;
+    }
+    return 0;
+}
+
+// append(t, msg, sz) stores the bytes as a string and frees msg;
+// append(t, nil, v) stores v (the announced total of a multi-part message).
+int lappend(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    int n = static_cast<int>(lua_objlen(L, 1));
+    if (lua_isnil(L, 2)) {
+        lua_settop(L, 3);
+        lua_rawseti(L, 1, n + 1);
+        return 0;
+    }
+    if (lua_type(L, 2) != LUA_TLIGHTUSERDATA || lua_touserdata(L, 2) == nullptr)
+        return luaL_error(L, "Need lightuserdata");
+    void *msg = lua_touserdata(L, 2);
+    auto sz = to_integer(L, 3);
+    if (!sz || *sz < 0 || *sz > INT_MAX) {
+        skynet_free(msg);
+        if (!sz)
+            return integer_error(L, 3);
+        return luaL_argerror(L, 3, "size out of range");
+    }
+    lua_pushlstring(L, static_cast<const char *>(msg), static_cast<size_t>(*sz));
+    skynet_free(msg);
+    lua_rawseti(L, 1, n + 1);
+    return 0;
+}
+
+// {total, string...} -> msg, total, or nothing when the strings do not add up to total.
+int lconcat(lua_State *L) {
+    if (!lua_istable(L, 1))
+        return 0;
+    lua_rawgeti(L, 1, 1);
+    std::optional<int64_t> total;
+    if (lua_type(L, -1) == LUA_TNUMBER)
+        total = to_integer(L, -1);
+    lua_pop(L, 1);
+    if (!total || *total < 0 || *total > INT_MAX)
+        return 0;
+    // Sum first: a forged total must not cost an allocation of its size.
+    auto expect = static_cast<size_t>(*total);
+    size_t sum = 0;
+    int last = 1;
+    for (;;) {
+        lua_rawgeti(L, 1, last + 1);
+        bool more = lua_type(L, -1) == LUA_TSTRING;
+        if (more)
+            sum += lua_objlen(L, -1);
+        lua_pop(L, 1);
+        if (!more)
+            break;
+        if (sum > expect)
+            return 0;
+        last++;
+    }
+    if (sum != expect)
+        return 0;
+    auto *buf = static_cast<char *>(skynet_malloc(std::max<size_t>(expect, 1)));
+    size_t offset = 0;
+    for (int i = 2; i <= last; i++) {
+        lua_rawgeti(L, 1, i);
+        size_t len;
+        const char *s = lua_tolstring(L, -1, &len);
+        std::memcpy(buf + offset, s, len);
+        offset += len;
+        lua_pop(L, 1);
+    }
+    lua_pushlightuserdata(L, buf);
+    lua_pushinteger(L, static_cast<lua_Integer>(expect));
+    return 2;
+}
+
+int lisname(lua_State *L) {
+    const char *name = lua_tostring(L, 1);
+    if (name != nullptr && name[0] == '@') {
+        lua_pushboolean(L, 1);
+        return 1;
+    }
+    return 0;
+}
+
+int lnodename(lua_State *L) {
+    int pid = static_cast<int>(getpid());
+    char host[256];
+    if (gethostname(host, sizeof(host)) != 0) {
+        lua_pushfstring(L, "noname%d", pid);
+        return 1;
+    }
+    host[sizeof(host) - 1] = '\0';
+    // As upstream, compare as signed char: bytes >= 0x80 become '_' too.
+    for (char *p = host; *p != '\0'; p++) {
+        if (static_cast<signed char>(*p) <= ' ')
+            *p = '_';
+    }
+    lua_pushfstring(L, "%s%d", host, pid);
+    return 1;
+}
+
+} // namespace
+
+int luaopen_skynet_cluster_core(lua_State *L) {
+    const luaL_Reg l[] = {
+        {"packrequest", lpackrequest},
+        {"packpush", lpackpush},
+        {"packtrace", lpacktrace},
+        {"unpackrequest", lunpackrequest},
+        {"packresponse", lpackresponse},
+        {"unpackresponse", lunpackresponse},
+        {"append", lappend},
+        {"concat", lconcat},
+        {"isname", lisname},
+        {"nodename", lnodename},
+        {nullptr, nullptr},
+    };
+    luaL_newlib(L, l);
+    return 1;
+}

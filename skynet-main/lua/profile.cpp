@@ -1,4 +1,190 @@
-// Placeholder until the module lands.
+// skynet.profile: per-coroutine CPU time. start() marks a coroutine as
+// profiled; resume/wrap (which snlua installs as coroutine.resume/wrap) add
+// the thread CPU time spent inside each resume of a profiled coroutine;
+// stop() returns the total in seconds. Both tables are weak, keyed by thread.
+#include "compat.h"
 #include "modules.h"
 
-int luaopen_skynet_profile(lua_State *L) { return luaL_error(L, "skynet.profile is not built yet"); }
+#include <ctime>
+
+namespace {
+
+// Upvalues shared by every function of the module.
+constexpr int start_times = 1; // thread -> CPU clock when it was last resumed
+constexpr int total_times = 2; // thread -> seconds accumulated so far
+
+// Seconds are kept to 16 bits so the sum stays exact in a double; a clock
+// that wrapped since the start reads as smaller and is corrected.
+double cpu_clock() {
+    timespec ti{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ti);
+    return static_cast<double>(ti.tv_sec & 0xffff) + static_cast<double>(ti.tv_nsec) / 1e9;
+}
+
+double elapsed(double start) {
+    double now = cpu_clock();
+    return now < start ? now + 0x10000 - start : now - start;
+}
+
+bool started_at(lua_State *L, int co, double *start) {
+    lua_pushvalue(L, co);
+    lua_rawget(L, lua_upvalueindex(start_times));
+    bool profiled = !lua_isnil(L, -1);
+    if (profiled)
+        *start = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    return profiled;
+}
+
+void set_time(lua_State *L, int table, int co, double value) {
+    lua_pushvalue(L, co);
+    lua_pushnumber(L, value);
+    lua_rawset(L, lua_upvalueindex(table));
+}
+
+double total_of(lua_State *L, int co) {
+    lua_pushvalue(L, co);
+    lua_rawget(L, lua_upvalueindex(total_times));
+    double total = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    return total;
+}
+
+// Leaves the thread argument (or the running thread) at index 1.
+void thread_argument(lua_State *L) {
+    if (lua_gettop(L) != 0) {
+        lua_settop(L, 1);
+        luaL_checktype(L, 1, LUA_TTHREAD);
+    } else {
+        lua_pushthread(L);
+    }
+}
+
+int lstart(lua_State *L) {
+    thread_argument(L);
+    double start = 0;
+    if (started_at(L, 1, &start))
+        return luaL_error(L, "Thread %p start profile more than once", lua_topointer(L, 1));
+    set_time(L, total_times, 1, 0);
+    set_time(L, start_times, 1, cpu_clock());
+    return 0;
+}
+
+int lstop(lua_State *L) {
+    thread_argument(L);
+    double start = 0;
+    if (!started_at(L, 1, &start))
+        return luaL_error(L, "Call profile.start() before profile.stop()");
+    double total = total_of(L, 1) + elapsed(start);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    lua_rawset(L, lua_upvalueindex(start_times));
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    lua_rawset(L, lua_upvalueindex(total_times));
+    lua_pushnumber(L, total);
+    return 1;
+}
+
+// Resumes the coroutine at index `co` with the top `nargs` values of L, as
+// coroutine.resume does. Returns the number of results moved onto L, or -1
+// with the error value on top of L.
+int timed_resume(lua_State *L, int co_index, int nargs) {
+    lua_State *co = lua_tothread(L, co_index);
+    switch (coroutine_status(L, co)) {
+    case costatus::suspended:
+        break;
+    case costatus::dead:
+        lua_pushliteral(L, "cannot resume dead coroutine");
+        return -1;
+    default:
+        lua_pushliteral(L, "cannot resume non-suspended coroutine");
+        return -1;
+    }
+    if (!lua_checkstack(co, nargs)) {
+        lua_pushliteral(L, "too many arguments to resume");
+        return -1;
+    }
+    double start = 0;
+    if (started_at(L, co_index, &start))
+        set_time(L, start_times, co_index, cpu_clock());
+    lua_xmove(L, co, nargs);
+    int status = lua_resume(co, nargs);
+    // The coroutine may have called stop() meanwhile: look again.
+    if (started_at(L, co_index, &start))
+        set_time(L, total_times, co_index, total_of(L, co_index) + elapsed(start));
+    if (status != 0 && status != LUA_YIELD) {
+        lua_xmove(co, L, 1);
+        return -1;
+    }
+    int nres = lua_gettop(co);
+    if (!lua_checkstack(L, nres + 1)) {
+        lua_pop(co, nres);
+        lua_pushliteral(L, "too many results to resume");
+        return -1;
+    }
+    lua_xmove(co, L, nres);
+    return nres;
+}
+
+int lresume(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTHREAD);
+    int r = timed_resume(L, 1, lua_gettop(L) - 1);
+    if (r < 0) {
+        lua_pushboolean(L, 0);
+        lua_insert(L, -2);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    lua_insert(L, -(r + 1));
+    return r + 1;
+}
+
+// Upvalue 3 is the coroutine; errors carry the caller's position like
+// LuaJIT's own wrap.
+int wrapped(lua_State *L) {
+    int r = timed_resume(L, lua_upvalueindex(3), lua_gettop(L));
+    if (r < 0) {
+        if (lua_type(L, -1) == LUA_TSTRING) {
+            luaL_where(L, 1);
+            lua_insert(L, -2);
+            lua_concat(L, 2);
+        }
+        return lua_error(L);
+    }
+    return r;
+}
+
+int lwrap(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_pushvalue(L, lua_upvalueindex(start_times));
+    lua_pushvalue(L, lua_upvalueindex(total_times));
+    lua_State *co = lua_newthread(L);
+    lua_pushvalue(L, 1);
+    lua_xmove(L, co, 1);
+    lua_pushcclosure(L, wrapped, 3);
+    return 1;
+}
+
+} // namespace
+
+int luaopen_skynet_profile(lua_State *L) {
+    const luaL_Reg funcs[] = {
+        {"start", lstart},
+        {"stop", lstop},
+        {"resume", lresume},
+        {"wrap", lwrap},
+        {nullptr, nullptr},
+    };
+    luaL_newlibtable(L, funcs);
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "kv");
+    lua_setfield(L, -2, "__mode");
+    lua_pushvalue(L, -1);
+    lua_setmetatable(L, -3);
+    lua_setmetatable(L, -3);
+    luaL_setfuncs(L, funcs, 2);
+    return 1;
+}
