@@ -54,11 +54,11 @@ test: deps
 	@./test/run_all.sh $(BUILD) ./skynet
 
 asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/skynet OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" all build-asan/unit-tests
+	@$(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/skynet OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -Wno-maybe-uninitialized" all build-asan/unit-tests
 	@./test/run_all.sh build-asan build-asan/skynet
 
 tsan:
-	@$(MAKE) --no-print-directory BUILD=build-tsan BIN=build-tsan/skynet OPT=-O1 SAN="-fsanitize=thread" all build-tsan/unit-tests
+	@$(MAKE) --no-print-directory BUILD=build-tsan BIN=build-tsan/skynet OPT=-O1 SAN="-fsanitize=thread -Wno-maybe-uninitialized -Wno-tsan" all build-tsan/unit-tests
 	@./test/run_all.sh build-tsan build-tsan/skynet
 
 bench: deps all

@@ -40,7 +40,7 @@ echo "== scenarios"
 ./test/run_scenarios.sh "$bin" | tee "$log"
 count "$log"
 
-for t in test/cluster/*.sh; do
+for t in test/node/*.sh test/cluster/*.sh; do
     [ -e "$t" ] || continue
     echo "== $t"
     timeout -k 5 300 "$t" "$bin" | tee "$log"

@@ -334,6 +334,7 @@ function socket.close(id)
 	end
 	if sockets[id] == s then
 		sockets[id] = nil
+		onclose[id] = nil
 	end
 end
 

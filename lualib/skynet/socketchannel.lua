@@ -132,6 +132,10 @@ local function dispatch_by_session(self, conn)
 	local sock = conn.sock
 	while conn.alive do
 		local ok, session, result_ok, result_data, padding = pcall(response, sock)
+		if not conn.alive then
+			-- dropped meanwhile: its requests have already failed
+			break
+		end
 		if ok and session then
 			local co = conn.sessions[session]
 			if co == nil then

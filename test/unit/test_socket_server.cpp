@@ -426,6 +426,73 @@ TEST_CASE("close flushes pending writes before closing", "[socket]") {
     CHECK(h.wait(SKYNET_SOCKET_TYPE_CLOSE, p.client).owner == 2); // the peer's EOF
 }
 
+TEST_CASE("close right after connect still delivers what was sent", "[socket]") {
+    harness h;
+    int lid = listen_on(h, 1);
+    h.srv().start(1, lid);
+    int port = h.wait(SKYNET_SOCKET_TYPE_CONNECT, lid).ud;
+    (void)port;
+    info_list list(h.srv().info());
+    const socket_info *l = list.find(lid);
+    REQUIRE(l != nullptr);
+    std::string name = l->name;
+    int cid = h.srv().connect(2, "127.0.0.1", std::stoi(name.substr(name.find(':') + 1)));
+    REQUIRE(send_text(h.srv(), cid, "fire and forget") == 0);
+    h.srv().close(2, cid);
+    CHECK(h.wait(SKYNET_SOCKET_TYPE_CLOSE, cid).owner == 2);
+    int sid = h.wait(SKYNET_SOCKET_TYPE_ACCEPT, lid).ud;
+    h.srv().start(3, sid);
+    h.wait(SKYNET_SOCKET_TYPE_CONNECT, sid);
+    CHECK(h.read(sid, 15, 3) == "fire and forget");
+    CHECK(h.wait(SKYNET_SOCKET_TYPE_CLOSE, sid).owner == 3);
+    CHECK(h.count(SKYNET_SOCKET_TYPE_CONNECT, cid) == 0); // closed before it connected
+}
+
+TEST_CASE("a write error reports ERROR once; reading side stays until close", "[socket]") {
+    harness h;
+    int lid = listen_on(h, 1);
+    h.srv().start(1, lid);
+    h.wait(SKYNET_SOCKET_TYPE_CONNECT, lid);
+    info_list list(h.srv().info());
+    std::string name = list.find(lid)->name;
+
+    // a raw peer that resets the connection
+    int raw = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa.sin_port = htons(std::stoi(name.substr(name.find(':') + 1)));
+    REQUIRE(::connect(raw, reinterpret_cast<sockaddr *>(&sa), sizeof(sa)) == 0);
+    int sid = h.wait(SKYNET_SOCKET_TYPE_ACCEPT, lid).ud;
+    h.srv().start(3, sid);
+    h.wait(SKYNET_SOCKET_TYPE_CONNECT, sid);
+    h.srv().pause(3, sid); // the reset is then noticed by writing only
+    linger lg{1, 0};
+    setsockopt(raw, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    ::close(raw);
+
+    bool failed = false;
+    for (int i = 0; i < 200 && !failed; i++) {
+        if (send_text(h.srv(), sid, "ping") != 0)
+            break;
+        info_list barrier(h.srv().info());
+        failed = h.count(SKYNET_SOCKET_TYPE_ERROR, sid) > 0;
+    }
+    REQUIRE(failed);
+    event ev = h.wait(SKYNET_SOCKET_TYPE_ERROR, sid);
+    CHECK(ev.owner == 3);
+    CHECK((ev.data == std::strerror(ECONNRESET) || ev.data == std::strerror(EPIPE)));
+    CHECK(send_text(h.srv(), sid, "more") == -1);
+    {
+        info_list after(h.srv().info());
+        REQUIRE(after.find(sid) != nullptr);
+        CHECK(after.find(sid)->type == SOCKET_INFO_CLOSING);
+    }
+    CHECK(h.count(SKYNET_SOCKET_TYPE_ERROR, sid) == 0); // only once
+    h.srv().close(3, sid);
+    CHECK(h.wait(SKYNET_SOCKET_TYPE_CLOSE, sid).owner == 3);
+}
+
 TEST_CASE("peer close: one CLOSE, writing still allowed", "[socket]") {
     harness h;
     tcp_pair p = make_pair(h);

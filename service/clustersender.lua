@@ -1,0 +1,117 @@
+-- clustersender <node> <nodename> <host:port> | <node> <nodename> <host> <port>
+-- One per remote node: sends requests and pushes over one connection
+-- (socketchannel, session mode) and hands each response to its caller.
+-- When the connection drops, every call in flight fails at once; the next
+-- request connects again.
+local skynet = require "skynet"
+local sc = require "skynet.socketchannel"
+local socket = require "skynet.socket"
+local core = require "skynet.cluster.core"
+
+local node, nodename, init_host, init_port = ...
+
+local packrequest = core.packrequest
+local packpush = core.packpush
+local unpackresponse = core.unpackresponse
+local concat = core.concat
+local header = socket.header
+
+local channel
+local session = 1	-- next request session on the wire
+local command = {}
+
+local function send_request(addr, msg, sz)
+	local current = session
+	-- packrequest takes over msg (frees it)
+	local request, next_session, parts = packrequest(addr, current, msg, sz)
+	session = next_session
+	local tag = skynet.tracetag()
+	if tag then
+		if tag:sub(1, 1) ~= "(" then
+			-- first hop: make the tag name this node and request
+			local remote_tag = string.format("(%s-%s-%d)%s", nodename, node, session, tag)
+			skynet.tracelog(tag, "session " .. remote_tag)
+			tag = remote_tag
+		end
+		skynet.tracelog(tag, "cluster " .. node)
+		channel:request(core.packtrace(tag))
+	end
+	return channel:request(request, current, parts)
+end
+
+function command.req(addr, msg, sz)
+	local ok, resp = pcall(send_request, addr, msg, sz)
+	if ok then
+		if type(resp) == "table" then
+			-- a multi-part response: { total, part1, part2, ... }
+			skynet.ret(concat(resp))
+		else
+			skynet.ret(resp)
+		end
+	else
+		skynet.error(resp)
+		skynet.response()(false)
+	end
+end
+
+function command.push(addr, msg, sz)
+	local request, next_session, parts = packpush(addr, session, msg, sz)
+	if parts then
+		-- only a multi-part push uses up a session
+		session = next_session
+	end
+	channel:request(request, nil, parts)
+end
+
+local function read_response(sock)
+	local sz = header(sock:read(2))
+	return unpackresponse(sock:read(sz))	-- session, ok, data[, padding]
+end
+
+-- "host:port" (or "[v6]:port") when port is not given separately
+local function address(host, port)
+	if port then
+		return host, tonumber(port)
+	end
+	local h, p = host:match "^%[?(.-)%]?:(%d+)$"
+	if not h then
+		error("Invalid cluster node address " .. tostring(host))
+	end
+	return h, tonumber(p)
+end
+
+local function new_channel(host, port)
+	return sc.channel {
+		host = host,
+		port = port,
+		response = read_response,
+		nodelay = true,
+	}
+end
+
+-- changenode(host[, port]): connect to a (new) address, raising if it is
+-- unreachable; changenode(false): close the channel, so that requests fail
+-- until the node is given an address again.
+function command.changenode(host, port)
+	if not host then
+		skynet.error("Close cluster sender", channel.__host, channel.__port)
+		channel:close()
+	else
+		channel:changehost(address(host, port))
+		channel:connect(true)
+	end
+	skynet.ret(skynet.pack(nil))
+end
+
+skynet.start(function()
+	if init_host then
+		channel = new_channel(address(init_host, init_port))
+	else
+		-- started bare: the first changenode gives the address
+		channel = new_channel("127.0.0.1", 0)
+	end
+	skynet.dispatch("lua", function(_, _, cmd, ...)
+		local f = assert(command[cmd], cmd)
+		f(...)
+	end)
+end)

@@ -1,0 +1,154 @@
+-- One node talking to itself through the cluster: it listens on a free port,
+-- names itself "self" in the node map and calls its own services through
+-- clustersender -> TCP -> gate -> clusteragent.
+local skynet = require "skynet"
+require "skynet.manager"
+local cluster = require "skynet.cluster"
+local T = require "testlib"
+local L = require "svc_clusterlib"
+
+skynet.start(function()
+	local echo = skynet.newservice("svc_cluster_echo")
+	skynet.name(".cecho", echo)
+	local addr
+
+	T.case("open(0) listens on a free port", function()
+		local host, port = cluster.open(0)
+		T.eq(host, "0.0.0.0", "listen host")
+		T.ok(type(port) == "number" and port > 0, "port " .. tostring(port))
+		addr = "127.0.0.1:" .. port
+		cluster.reload { self = addr }
+	end)
+
+	T.case("register and query", function()
+		cluster.register("echo", echo)
+		T.ok(L.log_wait(string.format("Register [echo] :%08x", echo)), "register logged")
+		T.eq(cluster.query("self", "echo"), echo, "queried handle")
+		T.raises("call failed", cluster.query, "self", "nosuch")
+	end)
+
+	T.case("call by @name, .name, handle", function()
+		local a, b, c = cluster.call("self", "@echo", "echo", 1, "two", { 3 })
+		T.eq(a, 1, "first")
+		T.eq(b, "two", "second")
+		T.eq(c[1], 3, "table")
+		T.eq(cluster.call("self", ".cecho", "echo", "local"), "local", ".name")
+		T.eq(cluster.call("self", echo, "echo", "handle"), "handle", "handle")
+		local n = select("#", cluster.call("self", "@echo", "echo", nil, 2, nil))
+		T.eq(n, 3, "trailing nils kept")
+	end)
+
+	T.case("remote failures give call failed", function()
+		T.raises("call failed", cluster.call, "self", "@echo", "fail")
+		T.raises("call failed", cluster.call, "self", "@nosuch", "echo", 1)
+		T.raises("call failed", cluster.call, "self", ".nosuch", "echo", 1)
+		-- the connection survives all of that
+		T.eq(cluster.call("self", "@echo", "echo", "after"), "after", "still usable")
+	end)
+
+	T.case("send keeps order with calls", function()
+		for i = 1, 500 do
+			cluster.send("self", "@echo", "push", i)
+		end
+		local got = cluster.call("self", "@echo", "pushed")
+		T.eq(#got, 500, "count")
+		for i = 1, 500 do
+			T.eq(got[i], i, "push " .. i)
+		end
+	end)
+
+	T.case("sends queued before the sender exists keep their order", function()
+		cluster.reload { self2 = addr }
+		local waits = {}
+		for i = 1, 100 do
+			cluster.send("self2", "@echo", "push", i)
+			if i % 25 == 0 then
+				waits[#waits + 1] = L.spawn(cluster.call, "self2", "@echo", "echo", i)
+			end
+		end
+		for k, w in ipairs(waits) do
+			local ok, v = w()
+			T.ok(ok, tostring(v))
+			T.eq(v, k * 25, "queued call result")
+		end
+		local got = cluster.call("self2", "@echo", "pushed")
+		T.eq(#got, 100, "count")
+		for i = 1, 100 do
+			T.eq(got[i], i, "push " .. i)
+		end
+	end)
+
+	T.case("large request and response (> 64 KiB, multi-part both ways)", function()
+		local big = string.rep("0123456789abcdef", 8192 + 3)	-- 128 KiB + 48
+		T.eq(cluster.call("self", "@echo", "len", big), #big, "request size")
+		local r = cluster.call("self", "@echo", "rep", "z", 200 * 1024 + 7)
+		T.eq(#r, 200 * 1024 + 7, "response size")
+		T.eq(r, string.rep("z", 200 * 1024 + 7), "response bytes")
+		local back = cluster.call("self", "@echo", "echo", big)
+		T.eq(back, big, "echoed")
+		-- exactly at the split points
+		for _, n in ipairs { 0x8000 - 16, 0x8000, 0x8000 + 1, 0x10000 } do
+			local s = string.rep("q", n)
+			T.eq(cluster.call("self", "@echo", "echo", s), s, "echo " .. n)
+		end
+	end)
+
+	T.case("large send", function()
+		local big = string.rep("s", 100 * 1024)
+		cluster.send("self", "@echo", "push", big)
+		cluster.send("self", "@echo", "push", "small")
+		local got = cluster.call("self", "@echo", "pushed")
+		T.eq(#got, 2, "count")
+		T.eq(got[1], big, "big push")
+		T.eq(got[2], "small", "small push")
+	end)
+
+	T.case("1000 concurrent calls, each gets its own answer", function()
+		local waits = {}
+		for i = 1, 1000 do
+			waits[i] = L.spawn(cluster.call, "self", "@echo", "echo", i, string.rep("x", i % 97))
+		end
+		for i = 1, 1000 do
+			local ok, v, pad = waits[i](1000)
+			T.ok(ok, tostring(v))
+			T.eq(v, i, "result " .. i)
+			T.eq(pad, string.rep("x", i % 97), "payload " .. i)
+		end
+	end)
+
+	T.case("slow and fast calls overlap on one connection", function()
+		local slow = L.spawn(cluster.call, "self", "@echo", "sleep", 30, "slow")
+		T.eq(cluster.call("self", "@echo", "echo", "fast"), "fast", "fast first")
+		local ok, v = slow()
+		T.ok(ok, tostring(v))
+		T.eq(v, "slow", "slow later")
+	end)
+
+	T.case("senders lists the node senders", function()
+		local clusterd = skynet.uniqueservice("clusterd")
+		local s = skynet.call(clusterd, "lua", "senders")
+		T.ok(type(s.self) == "number", "sender of self")
+		T.eq(cluster.get_sender("self"), s.self, "get_sender")
+	end)
+
+	T.case("unregister", function()
+		local other = skynet.newservice("svc_cluster_echo")
+		cluster.register("other", other)
+		T.eq(cluster.call("self", "@other", "self"), other, "registered")
+		cluster.unregister("other")
+		T.raises("call failed", cluster.call, "self", "@other", "self")
+		cluster.unregister("other")	-- unknown name: no error
+		-- re-registering an address renames it
+		cluster.register("other2", other)
+		cluster.register("other3", other)
+		T.raises("call failed", cluster.call, "self", "@other2", "self")
+		T.eq(cluster.call("self", "@other3", "self"), other, "renamed")
+		T.raises("call failed", skynet.call, skynet.uniqueservice("clusterd"), "lua", "register", "other3", echo)
+	end)
+
+	T.case("snax is not supported", function()
+		T.raises("snax is not supported", cluster.snax, "self", "pingserver")
+	end)
+
+	T.done()
+end)
