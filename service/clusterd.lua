@@ -131,20 +131,32 @@ end
 ---------------------------------------------------------------------------
 -- Node map
 
-local function merge(map)
-	local changed = {}
+-- A map is checked as a whole before any of it is applied.
+local function check_map(map)
+	if type(map) ~= "table" then
+		error("Invalid cluster config : " .. tostring(map))
+	end
 	for name, address in pairs(map) do
 		if type(name) ~= "string" then
 			error("Invalid cluster node name " .. tostring(name))
 		end
+		if name:sub(1, 2) ~= "__" and address ~= false then
+			if type(address) ~= "string" or not pcall(split_address, address) then
+				error(string.format("Invalid address of cluster node [%s] : %s", name, tostring(address)))
+			end
+		end
+	end
+end
+
+local function merge(map)
+	check_map(map)
+	local changed = {}
+	for name, address in pairs(map) do
 		if name:sub(1, 2) == "__" then
 			local key = name:sub(3)
 			option[key] = address
 			skynet.error(string.format("Config %s = %s", key, tostring(address)))
 		else
-			if address ~= false and type(address) ~= "string" then
-				error(string.format("Invalid address of cluster node [%s] : %s", name, tostring(address)))
-			end
 			if node_address[name] ~= address then
 				node_address[name] = address
 				sender_ready[name] = nil
@@ -263,9 +275,10 @@ local proxy = {}	-- "node.name" -> clusterproxy handle
 
 function command.proxy(source, node, name)
 	if name == nil then
-		node, name = tostring(node):match "^([^@.]+)([@.].+)$"
+		local fullname = node
+		node, name = tostring(fullname):match "^([^@.]+)([@.].+)$"
 		if name == nil then
-			error("Invalid name " .. tostring(node))
+			error("Invalid name " .. tostring(fullname))
 		end
 	end
 	local key = node .. "." .. tostring(name)

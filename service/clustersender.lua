@@ -17,10 +17,15 @@ local concat = core.concat
 local header = socket.header
 
 local channel
+local down = false	-- set by changenode(false): the node map marks the node down
 local session = 1	-- next request session on the wire
 local command = {}
 
 local function send_request(addr, msg, sz)
+	if down then
+		skynet.trash(msg, sz)
+		error(string.format("cluster node [%s] is down", node))
+	end
 	local current = session
 	-- packrequest takes over msg (frees it)
 	local request, next_session, parts = packrequest(addr, current, msg, sz)
@@ -55,6 +60,11 @@ function command.req(addr, msg, sz)
 end
 
 function command.push(addr, msg, sz)
+	if down then
+		-- as for a node that is down from the start: dropped silently
+		skynet.trash(msg, sz)
+		return
+	end
 	local request, next_session, parts = packpush(addr, session, msg, sz)
 	if parts then
 		-- only a multi-part push uses up a session
@@ -95,10 +105,15 @@ end
 function command.changenode(host, port)
 	if not host then
 		skynet.error("Close cluster sender", channel.__host, channel.__port)
+		down = true
 		channel:close()
 	else
+		down = false
 		channel:changehost(address(host, port))
-		channel:connect(true)
+		-- a failed connect was logged by socketchannel; clusterd sees an error
+		if not pcall(channel.connect, channel, true) then
+			return skynet.response()(false)
+		end
 	end
 	skynet.ret(skynet.pack(nil))
 end

@@ -32,9 +32,9 @@ local function call_rate(payload, concurrency, duration)
 			calls = calls + 1
 		end
 	end)
-	local n, elapsed = bench.window(function() return calls end, 0.3, duration)
+	local n, elapsed, cpu = bench.window(function() return calls end, 0.3, duration)
 	stop()
-	return n, elapsed
+	return n, elapsed, cpu
 end
 
 local function bench_call()
@@ -42,16 +42,16 @@ local function bench_call()
 	local payload_duration = bench.knob("bench_payload_duration", 3)
 	local concurrency = bench.knob("bench_cluster_concurrency", 32)
 	local payload_concurrency = bench.knob("bench_payload_concurrency", 8)
-	local n, elapsed = call_rate(string.rep("x", 32), concurrency, duration)
-	bench.note("cluster_call: %d calls of 32 B by %d coroutines in %.2f s", n, concurrency, elapsed)
+	local n, elapsed, cpu = call_rate(string.rep("x", 32), concurrency, duration)
+	bench.note("cluster_call: %d calls of 32 B by %d coroutines in %.2f s, node a %s", n, concurrency, elapsed, cpu)
 	bench.result("cluster_call", n / elapsed, "calls/s")
 	for _, kib in ipairs { 16, 100 } do
 		local name = "cluster_call_" .. kib .. "k"
 		local ok, err = pcall(function()
 			local payload = string.rep("y", kib * 1024)
-			n, elapsed = call_rate(payload, payload_concurrency, payload_duration)
-			bench.note("%s: %d calls of %d KiB by %d coroutines in %.2f s (%.1f calls/s)",
-				name, n, kib, payload_concurrency, elapsed, n / elapsed)
+			n, elapsed, cpu = call_rate(payload, payload_concurrency, payload_duration)
+			bench.note("%s: %d calls of %d KiB by %d coroutines in %.2f s (%.1f calls/s), node a %s",
+				name, n, kib, payload_concurrency, elapsed, n / elapsed, cpu)
 			bench.result(name, n * #payload / elapsed / 1e6, "MB/s")
 		end)
 		if not ok then

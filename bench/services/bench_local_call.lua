@@ -15,8 +15,8 @@ bench.run("local_call", function()
 			calls = calls + 1
 		end
 	end)
-	local n, elapsed = bench.window(function() return calls end, 0.5, duration)
+	local n, elapsed, cpu = bench.window(function() return calls end, 0.5, duration)
 	stop()
-	bench.note("local_call: %d calls by %d coroutines in %.2f s", n, concurrency, elapsed)
+	bench.note("local_call: %d calls by %d coroutines in %.2f s, %s", n, concurrency, elapsed, cpu)
 	bench.result("local_call", n / elapsed, "calls/s")
 end)

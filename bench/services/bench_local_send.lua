@@ -16,7 +16,7 @@ bench.run("local_send", function()
 	local consumer = skynet.newservice "bench_counter"
 	local before = send_batch(consumer, batch)	-- warm-up
 	local sent = 0
-	local start = skynet.now()
+	local start, cpu0 = skynet.now(), bench.cpu_seconds()
 	repeat
 		send_batch(consumer, batch)
 		sent = sent + batch
@@ -24,6 +24,6 @@ bench.run("local_send", function()
 	local elapsed = bench.seconds(start)
 	local counted = skynet.call(consumer, "lua", "count") - before
 	assert(counted == sent, string.format("consumer counted %d of %d", counted, sent))
-	bench.note("local_send: %d messages in %.2f s, batch %d", sent, elapsed, batch)
+	bench.note("local_send: %d messages in %.2f s, batch %d, %s", sent, elapsed, batch, bench.cpu_note(cpu0, elapsed))
 	bench.result("local_send", sent / elapsed, "msg/s")
 end)

@@ -26,9 +26,9 @@ bench.run("lua_cpu", function()
 			calls = calls + 1
 		end
 	end)
-	local count, elapsed = bench.window(function() return calls end, 0.5, duration)
+	local count, elapsed, cpu = bench.window(function() return calls end, 0.5, duration)
 	stop()
-	bench.note("lua_cpu: %d workers, n = %d, checksum %s, %d calls in %.2f s",
-		nworkers, n, tostring(checksum), count, elapsed)
+	bench.note("lua_cpu: %d workers, n = %d, checksum %s, %d calls in %.2f s, %s",
+		nworkers, n, tostring(checksum), count, elapsed, cpu)
 	bench.result("lua_cpu", count / elapsed, "calls/s")
 end)

@@ -27,10 +27,10 @@ bench.run("pingpong_pairs", function()
 	for i = 1, #players, 2 do
 		skynet.call(players[i], "lua", "serve", balls)
 	end
-	local n, elapsed = bench.window(function() return total_hits(players) end, 0.5, duration)
+	local n, elapsed, cpu = bench.window(function() return total_hits(players) end, 0.5, duration)
 	for _, p in ipairs(players) do
 		skynet.call(p, "lua", "stop")
 	end
-	bench.note("pingpong_pairs: %d pairs, %d ball(s) each, %d messages in %.2f s", npairs, balls, n, elapsed)
+	bench.note("pingpong_pairs: %d pairs, %d ball(s) each, %d messages in %.2f s, %s", npairs, balls, n, elapsed, cpu)
 	bench.result("pingpong_pairs", n / elapsed, "msg/s")
 end)

@@ -7,7 +7,7 @@ local bench = require "benchlib"
 local function launch(n, concurrency)
 	local services = {}
 	local launched = 0
-	local start = skynet.now()
+	local start, cpu0 = skynet.now(), bench.cpu_seconds()
 	local wait = bench.workers(concurrency, function()
 		while launched < n do
 			launched = launched + 1
@@ -16,11 +16,12 @@ local function launch(n, concurrency)
 	end)
 	wait()
 	local elapsed = bench.seconds(start)
+	local cpu = bench.cpu_note(cpu0, elapsed)
 	-- a sample of them must answer, proving they are really up
 	for i = 1, #services, 50 do
 		assert(skynet.call(services[i], "lua", "ping") == true)
 	end
-	return services, elapsed
+	return services, elapsed, cpu
 end
 
 bench.run("spawn", function()
@@ -35,7 +36,7 @@ bench.run("spawn", function()
 	local per_service
 	for round = 1, rounds do
 		local rss_before = bench.rss_kib()
-		local services, elapsed = launch(n, concurrency)
+		local services, elapsed, cpu = launch(n, concurrency)
 		local rss_after = bench.rss_kib()
 		rates[round] = #services / math.max(elapsed, 0.01)
 		if round == 1 and rss_before and rss_after then
@@ -46,8 +47,8 @@ bench.run("spawn", function()
 			skynet.kill(s)
 		end
 		skynet.sleep(10)
-		bench.note("spawn round %d: %d services in %.2f s (concurrency %d), killed in %.2f s, RSS %s -> %s KiB",
-			round, #services, elapsed, concurrency, bench.seconds(kill_start),
+		bench.note("spawn round %d: %d services in %.2f s (concurrency %d, %s), killed in %.2f s, RSS %s -> %s KiB",
+			round, #services, elapsed, concurrency, cpu, bench.seconds(kill_start),
 			tostring(rss_before), tostring(rss_after))
 	end
 	bench.result("spawn", bench.median(rates), "services/s")

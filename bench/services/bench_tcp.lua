@@ -12,13 +12,13 @@ bench.run("tcp_throughput", function()
 	local sender = skynet.newservice "bench_tcp_send"
 	skynet.call(receiver, "lua", "listen", port)
 	skynet.call(sender, "lua", "start", receiver, port, chunk, window)
-	local bytes, elapsed = bench.window(function()
+	local bytes, elapsed, cpu = bench.window(function()
 		return skynet.call(receiver, "lua", "received")
 	end, 0.5, duration)
 	local sent = skynet.call(sender, "lua", "stop")
 	local got = skynet.call(receiver, "lua", "wait", sent)
 	assert(got == sent, string.format("receiver got %d of %d bytes", got, sent))
-	bench.note("tcp_throughput: %.1f MB in %.2f s, %d-byte writes, %d-byte window",
-		bytes / 1e6, elapsed, chunk, window)
+	bench.note("tcp_throughput: %.1f MB in %.2f s, %d-byte writes, %d-byte window, %s",
+		bytes / 1e6, elapsed, chunk, window, cpu)
 	bench.result("tcp_throughput", bytes / elapsed / 1e6, "MB/s")
 end)

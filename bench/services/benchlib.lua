@@ -50,6 +50,37 @@ function bench.rss_kib()
 	return tonumber(text:match "VmRSS:%s*(%d+)")
 end
 
+-- user + system CPU seconds of the whole skynet process so far, or nil.
+-- On a shared machine this tells how much CPU a measured window really got.
+function bench.cpu_seconds()
+	local f = io.open("/proc/self/stat")
+	if not f then
+		return nil
+	end
+	local text = f:read "*a"
+	f:close()
+	-- fields after "(comm)": state is the 3rd field, utime the 14th
+	local rest = text:match "%)%s+(.*)"
+	local fields = {}
+	for word in (rest or ""):gmatch "%S+" do
+		fields[#fields + 1] = word
+	end
+	local utime, stime = tonumber(fields[12]), tonumber(fields[13])
+	if not (utime and stime) then
+		return nil
+	end
+	return (utime + stime) / 100	-- USER_HZ is 100 on Linux
+end
+
+-- "cpu X s (Y cores)" for a window that started at cpu0 and took `elapsed`
+function bench.cpu_note(cpu0, elapsed)
+	local cpu1 = bench.cpu_seconds()
+	if not (cpu0 and cpu1) or elapsed <= 0 then
+		return "cpu n/a"
+	end
+	return string.format("cpu %.2f s (%.2f cores)", cpu1 - cpu0, (cpu1 - cpu0) / elapsed)
+end
+
 -- Runs `body` as the start service's job. Whatever happens, prints
 -- BENCH_DONE so the driver stops waiting, then aborts the node.
 function bench.run(name, body)
@@ -93,12 +124,13 @@ function bench.workers(count, loop)
 end
 
 -- Lets `counter()` run for a warm-up, then returns how much it grew over
--- `duration` seconds and the measured seconds.
+-- `duration` seconds, the measured seconds and a note on the CPU used.
 function bench.window(counter, warmup, duration)
 	skynet.sleep(bench.ticks(warmup))
-	local c0, t0 = counter(), skynet.now()
+	local c0, t0, cpu0 = counter(), skynet.now(), bench.cpu_seconds()
 	skynet.sleep(bench.ticks(duration))
-	return counter() - c0, bench.seconds(t0)
+	local n, elapsed = counter() - c0, bench.seconds(t0)
+	return n, elapsed, bench.cpu_note(cpu0, elapsed)
 end
 
 function bench.median(list)

@@ -30,6 +30,10 @@ function CMD.push(v)
 	pushed[#pushed + 1] = v
 end
 
+function CMD.count()
+	return #pushed
+end
+
 function CMD.pushed()
 	local r = pushed
 	pushed = {}

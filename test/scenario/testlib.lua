@@ -2,6 +2,7 @@
 -- T.case(name, fn) for each check (fn runs in the service's coroutine and may
 -- block), then T.done(). Each case prints one PASS/FAIL line; the runner counts them.
 local skynet = require "skynet"
+require "skynet.manager" -- T.done() aborts the node
 
 local T = { passed = 0, failed = 0 }
 

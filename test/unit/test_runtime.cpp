@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
 namespace {
 
@@ -49,8 +50,14 @@ void runtime_once() {
 }
 
 // Contexts made by other tests leave their queues scheduled; start clean.
+// Queues of retired contexts are freed here, as a worker would.
 void drain_global() {
-    while (skynet_globalmq_pop()) {
+    std::vector<message_queue *> popped;
+    while (message_queue *q = skynet_globalmq_pop())
+        popped.push_back(q);
+    for (message_queue *q : popped)
+        skynet_mq_release(q, [](skynet_message *m, void *) { skynet_free(m->data); }, nullptr);
+    while (skynet_globalmq_pop()) { // the live ones went back: leave the global queue empty
     }
 }
 

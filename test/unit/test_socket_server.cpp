@@ -190,12 +190,20 @@ struct tcp_pair {
     int port;
 };
 
-int listen_on(harness &h, uint32_t owner, const char *host = "127.0.0.1") {
-    int id = h.srv().listen(owner, host, 0, 32);
+struct listener {
+    int id;
+    int port;
+};
+
+// A started listener on an ephemeral port of 127.0.0.1.
+listener listen_on(harness &h, uint32_t owner) {
+    int id = h.srv().listen(owner, "127.0.0.1", 0, 32);
     REQUIRE(id > 0);
     event ev = h.wait(SKYNET_SOCKET_TYPE_CONNECT, id);
     REQUIRE(ev.ud > 0);
-    return id;
+    h.srv().start(owner, id);
+    REQUIRE(h.wait(SKYNET_SOCKET_TYPE_CONNECT, id).data == "start");
+    return {id, ev.ud};
 }
 
 tcp_pair make_pair(harness &h) {
@@ -428,15 +436,8 @@ TEST_CASE("close flushes pending writes before closing", "[socket]") {
 
 TEST_CASE("close right after connect still delivers what was sent", "[socket]") {
     harness h;
-    int lid = listen_on(h, 1);
-    h.srv().start(1, lid);
-    int port = h.wait(SKYNET_SOCKET_TYPE_CONNECT, lid).ud;
-    (void)port;
-    info_list list(h.srv().info());
-    const socket_info *l = list.find(lid);
-    REQUIRE(l != nullptr);
-    std::string name = l->name;
-    int cid = h.srv().connect(2, "127.0.0.1", std::stoi(name.substr(name.find(':') + 1)));
+    auto [lid, port] = listen_on(h, 1);
+    int cid = h.srv().connect(2, "127.0.0.1", port);
     REQUIRE(send_text(h.srv(), cid, "fire and forget") == 0);
     h.srv().close(2, cid);
     CHECK(h.wait(SKYNET_SOCKET_TYPE_CLOSE, cid).owner == 2);
@@ -450,18 +451,14 @@ TEST_CASE("close right after connect still delivers what was sent", "[socket]") 
 
 TEST_CASE("a write error reports ERROR once; reading side stays until close", "[socket]") {
     harness h;
-    int lid = listen_on(h, 1);
-    h.srv().start(1, lid);
-    h.wait(SKYNET_SOCKET_TYPE_CONNECT, lid);
-    info_list list(h.srv().info());
-    std::string name = list.find(lid)->name;
+    auto [lid, port] = listen_on(h, 1);
 
     // a raw peer that resets the connection
     int raw = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    sa.sin_port = htons(std::stoi(name.substr(name.find(':') + 1)));
+    sa.sin_port = htons(port);
     REQUIRE(::connect(raw, reinterpret_cast<sockaddr *>(&sa), sizeof(sa)) == 0);
     int sid = h.wait(SKYNET_SOCKET_TYPE_ACCEPT, lid).ud;
     h.srv().start(3, sid);
@@ -753,14 +750,14 @@ TEST_CASE("the socket number limit", "[socket]") {
     harness h(4);
     std::vector<int> ids;
     for (int i = 0; i < 4; i++)
-        ids.push_back(listen_on(h, 1));
+        ids.push_back(listen_on(h, 1).id);
     CHECK(h.srv().listen(1, "127.0.0.1", 0, 32) == -1);
     CHECK(h.srv().connect(1, "127.0.0.1", 1) == -1);
     CHECK(h.logged("socket-server error: reach skynet socket number limit"));
 
     h.srv().close(1, ids[1]);
     h.wait(SKYNET_SOCKET_TYPE_CLOSE, ids[1]);
-    int again = listen_on(h, 1);
+    int again = listen_on(h, 1).id;
     CHECK(again > 0);
     CHECK(std::find(ids.begin(), ids.end(), again) == ids.end()); // ids are not reused at once
 }
