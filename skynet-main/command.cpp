@@ -150,7 +150,7 @@ const char *cmd_stat(skynet_context *ctx, const char *param) {
                       static_cast<double>(ctx->cpu_cost) / 1000000.0);
     } else if (what == "time") {
         if (ctx->profile) {
-            uint64_t ti = skynet_thread_time() - ctx->cpu_start;
+            uint64_t ti = skynet_callback_clock() - ctx->cpu_start;
             std::snprintf(ctx->result, sizeof(ctx->result), "%lf",
                           static_cast<double>(ti) / 1000000.0);
         } else {

@@ -17,7 +17,7 @@ struct skynet_context {
     message_queue *queue = nullptr;
     std::atomic<FILE *> logfile{nullptr};
     uint64_t cpu_cost = 0;  // µs spent in callbacks
-    uint64_t cpu_start = 0; // µs, thread CPU time at callback start
+    uint64_t cpu_start = 0; // µs, skynet_callback_clock() at callback start
     char result[32] = {};
     uint32_t handle = 0;
     int session_id = 0;

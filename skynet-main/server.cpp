@@ -61,9 +61,9 @@ void dispatch_message(skynet_context *ctx, skynet_message *msg) {
     ++ctx->message_count;
     int reserve_msg;
     if (ctx->profile) {
-        ctx->cpu_start = skynet_thread_time();
+        ctx->cpu_start = skynet_callback_clock();
         reserve_msg = ctx->cb(ctx, ctx->cb_ud, type, msg->session, msg->source, msg->data, sz);
-        ctx->cpu_cost += skynet_thread_time() - ctx->cpu_start;
+        ctx->cpu_cost += skynet_callback_clock() - ctx->cpu_start;
     } else {
         reserve_msg = ctx->cb(ctx, ctx->cb_ud, type, msg->session, msg->source, msg->data, sz);
     }

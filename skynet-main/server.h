@@ -61,6 +61,12 @@ uint64_t skynet_thread_time(void); // µs of CPU used by the calling thread
 }
 #endif
 
+// µs on the monotonic clock. Callback time is accounted with it rather than
+// the thread CPU clock: a callback never blocks, so the two agree, and the
+// monotonic clock is read in user space (vDSO) while the thread CPU clock
+// costs a system call on every message.
+uint64_t skynet_callback_clock();
+
 // Scheduler and per-thread state (C++ only).
 struct message_queue *skynet_context_message_dispatch(struct message_queue *q, int weight);
 void skynet_initthread(int m);

@@ -175,3 +175,9 @@ extern "C" uint64_t skynet_thread_time() {
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ti);
     return static_cast<uint64_t>(ti.tv_sec) * 1000000 + ti.tv_nsec / 1000;
 }
+
+uint64_t skynet_callback_clock() {
+    timespec ti;
+    clock_gettime(CLOCK_MONOTONIC, &ti);
+    return static_cast<uint64_t>(ti.tv_sec) * 1000000 + ti.tv_nsec / 1000;
+}
