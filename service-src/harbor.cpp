@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <string>
 #include <unordered_map>
 
@@ -110,14 +111,15 @@ int harbor_cb(skynet_context *ctx, void *ud, int type, int session, uint32_t sou
     }
 }
 
-void *harbor_create() { return new harbor; }
+void *harbor_create() {
+    return std::make_unique<harbor>().release();
+}
 
 void harbor_release(void *inst) {
-    auto *h = static_cast<harbor *>(inst);
+    std::unique_ptr<harbor> h(static_cast<harbor *>(inst));
     for (auto &[name, queue] : h->waiting)
         for (pending &p : queue)
             skynet_free(const_cast<void *>(p.msg.message));
-    delete h;
 }
 
 int harbor_init(void *inst, skynet_context *ctx, const char *args) {

@@ -73,9 +73,13 @@ int logger_cb(skynet_context *, void *ud, int type, int, uint32_t source, const 
     return 0;
 }
 
-void *logger_create() { return new logger; }
+void *logger_create() {
+    return std::make_unique<logger>().release();
+}
 
-void logger_release(void *inst) { delete static_cast<logger *>(inst); }
+void logger_release(void *inst) {
+    std::unique_ptr<logger> owner(static_cast<logger *>(inst));
+}
 
 int logger_init(void *ud, skynet_context *ctx, const char *parm) {
     auto *inst = static_cast<logger *>(ud);

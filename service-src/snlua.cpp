@@ -1,9 +1,9 @@
 // snlua: a Lua service. One LuaJIT state per service, created with our own
 // allocator so per-service memory, memlimit and the memory warnings are real.
-#include "snlua_cache.h"
 #include "module.h"
 #include "modules.h"
 #include "server.h"
+#include "snlua_cache.h"
 
 #include <atomic>
 #include <climits>
@@ -67,7 +67,8 @@ std::string default_path(const char *patterns) {
     size_t start = 0;
     while (start <= p.size()) {
         size_t end = p.find(';', start);
-        std::string one = p.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        std::string one =
+            p.substr(start, end == std::string::npos ? std::string::npos : end - start);
         if (one.rfind("./", 0) == 0)
             out += ";" + exe_root() + one.substr(2);
         if (end == std::string::npos)
@@ -162,7 +163,8 @@ int init_cb(snlua *l, skynet_context *ctx, const char *args, size_t sz) {
     }
     lua_settop(L, 0);
 
-    set_global(L, "LUA_PATH", optstring(ctx, "lua_path", default_path("./lualib/?.lua;./lualib/?/init.lua")));
+    set_global(L, "LUA_PATH",
+               optstring(ctx, "lua_path", default_path("./lualib/?.lua;./lualib/?/init.lua")));
     set_global(L, "LUA_CPATH", optstring(ctx, "lua_cpath", "./luaclib/?.so"));
     set_global(L, "LUA_SERVICE", optstring(ctx, "luaservice", default_path("./service/?.lua")));
     if (const char *preload = skynet_command(ctx, "GETENV", "preload"))
@@ -260,4 +262,6 @@ extern const skynet_module snlua_module = {
 };
 
 // Bytes the service's Lua state holds (skynet.memory.current).
-size_t snlua_memory(void *inst) { return static_cast<snlua *>(inst)->mem; }
+size_t snlua_memory(void *inst) {
+    return static_cast<snlua *>(inst)->mem;
+}

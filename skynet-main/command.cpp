@@ -14,7 +14,9 @@ namespace {
 
 using command_fn = const char *(*)(skynet_context *, const char *);
 
-bool empty_param(const char *param) { return param == nullptr || param[0] == '\0'; }
+bool empty_param(const char *param) {
+    return param == nullptr || param[0] == '\0';
+}
 
 const char *result_hex(skynet_context *ctx, uint32_t handle) {
     std::snprintf(ctx->result, sizeof(ctx->result), ":%x", handle);
@@ -61,7 +63,8 @@ const char *cmd_name(skynet_context *ctx, const char *param) {
     std::string_view h = p.substr(sp + 1);
     if (h.empty() || h[0] != ':' || name.empty())
         return nullptr;
-    uint32_t handle = static_cast<uint32_t>(std::strtoul(std::string(h.substr(1)).c_str(), nullptr, 16));
+    uint32_t handle =
+        static_cast<uint32_t>(std::strtoul(std::string(h.substr(1)).c_str(), nullptr, 16));
     if (handle == 0)
         return nullptr;
     if (name[0] == '.') {
@@ -107,7 +110,9 @@ const char *cmd_launch(skynet_context *ctx, const char *param) {
     return ctx->result;
 }
 
-const char *cmd_getenv(skynet_context *, const char *param) { return skynet_getenv(param); }
+const char *cmd_getenv(skynet_context *, const char *param) {
+    return skynet_getenv(param);
+}
 
 const char *cmd_setenv(skynet_context *, const char *param) {
     std::string_view p(param ? param : "");
@@ -215,11 +220,11 @@ struct command_entry {
 };
 
 const command_entry cmd_funcs[] = {
-    {"TIMEOUT", cmd_timeout}, {"REG", cmd_reg},         {"QUERY", cmd_query},
-    {"NAME", cmd_name},       {"EXIT", cmd_exit},       {"KILL", cmd_kill},
-    {"LAUNCH", cmd_launch},   {"GETENV", cmd_getenv},   {"SETENV", cmd_setenv},
-    {"STARTTIME", cmd_starttime}, {"ABORT", cmd_abort}, {"MONITOR", cmd_monitor},
-    {"STAT", cmd_stat},       {"LOGON", cmd_logon},     {"LOGOFF", cmd_logoff},
+    {"TIMEOUT", cmd_timeout},     {"REG", cmd_reg},       {"QUERY", cmd_query},
+    {"NAME", cmd_name},           {"EXIT", cmd_exit},     {"KILL", cmd_kill},
+    {"LAUNCH", cmd_launch},       {"GETENV", cmd_getenv}, {"SETENV", cmd_setenv},
+    {"STARTTIME", cmd_starttime}, {"ABORT", cmd_abort},   {"MONITOR", cmd_monitor},
+    {"STAT", cmd_stat},           {"LOGON", cmd_logon},   {"LOGOFF", cmd_logoff},
     {"SIGNAL", cmd_signal},
 };
 
@@ -248,8 +253,7 @@ void skynet_context_exit_handle(skynet_context *ctx, uint32_t handle) {
     skynet_handle_retire(handle);
 }
 
-extern "C" const char *skynet_command(skynet_context *context, const char *cmd,
-                                      const char *param) {
+extern "C" const char *skynet_command(skynet_context *context, const char *cmd, const char *param) {
     for (const command_entry &c : cmd_funcs)
         if (std::strcmp(cmd, c.name) == 0)
             return c.func(context, param);

@@ -82,9 +82,8 @@ int run_file(lua_State *L, include_state *st, const std::string &path) {
 int lua_include(lua_State *L) {
     auto *st = static_cast<include_state *>(lua_touserdata(L, lua_upvalueindex(2)));
     std::string name = luaL_checkstring(L, 1);
-    std::string path = (!name.empty() && name[0] == '/') || st->dirs.empty()
-                           ? name
-                           : st->dirs.back() + name;
+    std::string path =
+        (!name.empty() && name[0] == '/') || st->dirs.empty() ? name : st->dirs.back() + name;
     return run_file(L, st, path);
 }
 

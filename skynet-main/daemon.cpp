@@ -75,4 +75,6 @@ bool daemon_init(const char *pidfile) {
     return true;
 }
 
-void daemon_exit(const char *pidfile) { unlink(pidfile); }
+void daemon_exit(const char *pidfile) {
+    unlink(pidfile);
+}

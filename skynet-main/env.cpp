@@ -32,7 +32,9 @@ const char *lookup(std::string_view key) {
 
 } // namespace
 
-void skynet_env_init() { env(); }
+void skynet_env_init() {
+    env();
+}
 
 std::optional<std::string> skynet_env_get(std::string_view key) {
     const char *v = lookup(key);
@@ -47,7 +49,9 @@ bool skynet_env_set(std::string_view key, std::string_view value) {
     return e.values.emplace(std::string(key), std::string(value)).second;
 }
 
-extern "C" const char *skynet_getenv(const char *key) { return lookup(key); }
+extern "C" const char *skynet_getenv(const char *key) {
+    return lookup(key);
+}
 
 extern "C" void skynet_setenv(const char *key, const char *value) {
     if (!skynet_env_set(key, value)) {

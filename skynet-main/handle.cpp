@@ -82,7 +82,9 @@ extern "C" int skynet_handle_retire(uint32_t handle) {
     return ctx != nullptr;
 }
 
-void skynet_handle_retireall() { skynet_handle_retireall_except(0); }
+void skynet_handle_retireall() {
+    skynet_handle_retireall_except(0);
+}
 
 void skynet_handle_retireall_except(uint32_t keep) {
     for (;;) {

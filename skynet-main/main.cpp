@@ -15,7 +15,8 @@ constexpr int MAX_THREAD = 1024;
 bool read_config(skynet_config &config) {
     config.thread = skynet_env_optint("thread", 8);
     if (config.thread < 1 || config.thread > MAX_THREAD) {
-        std::fprintf(stderr, "Invalid thread %d , should be in [1,%d]\n", config.thread, MAX_THREAD);
+        std::fprintf(stderr, "Invalid thread %d , should be in [1,%d]\n", config.thread,
+                     MAX_THREAD);
         return false;
     }
     config.module_path = skynet_env_optstring("cpath", "./cservice/?.so");

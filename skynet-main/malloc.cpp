@@ -7,10 +7,18 @@
 
 extern "C" {
 
-void *skynet_malloc(size_t sz) { return std::malloc(sz); }
-void *skynet_calloc(size_t nmemb, size_t size) { return std::calloc(nmemb, size); }
-void *skynet_realloc(void *ptr, size_t size) { return std::realloc(ptr, size); }
-void skynet_free(void *ptr) { std::free(ptr); }
+void *skynet_malloc(size_t sz) {
+    return std::malloc(sz);
+}
+void *skynet_calloc(size_t nmemb, size_t size) {
+    return std::calloc(nmemb, size);
+}
+void *skynet_realloc(void *ptr, size_t size) {
+    return std::realloc(ptr, size);
+}
+void skynet_free(void *ptr) {
+    std::free(ptr);
+}
 
 char *skynet_strdup(const char *str) {
     size_t sz = std::strlen(str);
@@ -27,7 +35,9 @@ void *skynet_lalloc(void *ptr, size_t, size_t nsize) {
     return std::realloc(ptr, nsize);
 }
 
-void *skynet_memalign(size_t alignment, size_t size) { return std::aligned_alloc(alignment, size); }
+void *skynet_memalign(size_t alignment, size_t size) {
+    return std::aligned_alloc(alignment, size);
+}
 void *skynet_aligned_alloc(size_t alignment, size_t size) {
     return std::aligned_alloc(alignment, size);
 }

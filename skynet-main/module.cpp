@@ -38,7 +38,8 @@ void *try_open(const char *name) {
             std::fprintf(stderr, "Invalid C service path\n");
             std::exit(1);
         }
-        std::string file = std::string(pattern.substr(0, q)) + name + std::string(pattern.substr(q + 1));
+        std::string file =
+            std::string(pattern.substr(0, q)) + name + std::string(pattern.substr(q + 1));
         if (void *dl = dlopen(file.c_str(), RTLD_NOW | RTLD_GLOBAL))
             return dl;
         last_error = dlerror();

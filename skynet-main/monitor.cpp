@@ -3,6 +3,7 @@
 #include "server.h"
 
 #include <atomic>
+#include <memory>
 
 struct skynet_monitor {
     std::atomic<int> version{0};
@@ -11,9 +12,13 @@ struct skynet_monitor {
     std::atomic<uint32_t> destination{0};
 };
 
-skynet_monitor *skynet_monitor_new() { return new skynet_monitor; }
+skynet_monitor *skynet_monitor_new() {
+    return std::make_unique<skynet_monitor>().release();
+}
 
-void skynet_monitor_delete(skynet_monitor *sm) { delete sm; }
+void skynet_monitor_delete(skynet_monitor *sm) {
+    std::unique_ptr<skynet_monitor> owner(sm);
+}
 
 void skynet_monitor_trigger(skynet_monitor *sm, uint32_t source, uint32_t destination) {
     sm->source.store(source, std::memory_order_relaxed);

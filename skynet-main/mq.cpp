@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cassert>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -87,9 +88,15 @@ message_queue *skynet_globalmq_pop() {
     return mq;
 }
 
-message_queue *skynet_mq_create(uint32_t handle) { return new message_queue(handle); }
+// The global queue links queues intrusively; ownership is released here and
+// taken back in skynet_mq_release.
+message_queue *skynet_mq_create(uint32_t handle) {
+    return std::make_unique<message_queue>(handle).release();
+}
 
-uint32_t skynet_mq_handle(message_queue *q) { return q->handle; }
+uint32_t skynet_mq_handle(message_queue *q) {
+    return q->handle;
+}
 
 int skynet_mq_length(message_queue *q) {
     std::lock_guard guard(q->lock);
@@ -174,8 +181,8 @@ void skynet_mq_release(message_queue *q, message_drop drop_func, void *ud) {
         skynet_globalmq_push(q);
         return;
     }
+    std::unique_ptr<message_queue> owner(q);
     skynet_message msg;
     while (skynet_mq_pop(q, &msg) == 0)
         drop_func(&msg, ud);
-    delete q;
 }

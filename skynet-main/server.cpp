@@ -7,6 +7,7 @@
 #include <cassert>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
 skynet_node G_NODE;
 
@@ -19,7 +20,7 @@ void delete_context(skynet_context *ctx) {
         std::fclose(f);
     skynet_module_instance_release(ctx->mod, ctx->instance);
     skynet_mq_mark_release(ctx->queue);
-    delete ctx;
+    std::unique_ptr<skynet_context> owner(ctx); // the last reference is gone
     G_NODE.total.fetch_sub(1);
 }
 
@@ -73,7 +74,9 @@ void dispatch_message(skynet_context *ctx, skynet_message *msg) {
 
 } // namespace
 
-extern "C" int skynet_context_total() { return G_NODE.total.load(); }
+extern "C" int skynet_context_total() {
+    return G_NODE.total.load();
+}
 
 extern "C" skynet_context *skynet_context_new(const char *name, const char *param) {
     const skynet_module *mod = skynet_module_query(name);
@@ -82,7 +85,8 @@ extern "C" skynet_context *skynet_context_new(const char *name, const char *para
     void *inst = skynet_module_instance_create(mod);
     if (inst == nullptr)
         return nullptr;
-    auto *ctx = new skynet_context;
+    // Reference counted by hand (grab/release); delete_context takes it back.
+    auto *ctx = std::make_unique<skynet_context>().release();
     ctx->mod = mod;
     ctx->instance = inst;
     ctx->profile = G_NODE.profile;
@@ -118,7 +122,9 @@ extern "C" int skynet_context_newsession(skynet_context *ctx) {
     return session;
 }
 
-extern "C" void skynet_context_grab(skynet_context *ctx) { ctx->ref.fetch_add(1); }
+extern "C" void skynet_context_grab(skynet_context *ctx) {
+    ctx->ref.fetch_add(1);
+}
 
 extern "C" void skynet_context_reserve(skynet_context *ctx) {
     skynet_context_grab(ctx);
@@ -217,8 +223,8 @@ extern "C" uint32_t skynet_queryname(skynet_context *context, const char *name) 
     return 0;
 }
 
-extern "C" int skynet_send(skynet_context *context, uint32_t source, uint32_t destination,
-                           int type, int session, void *data, size_t sz) {
+extern "C" int skynet_send(skynet_context *context, uint32_t source, uint32_t destination, int type,
+                           int session, void *data, size_t sz) {
     if ((sz & MESSAGE_TYPE_MASK) != sz) {
         skynet_error(context, "error: The message to %x is too large", destination);
         if (type & PTYPE_TAG_DONTCOPY)
@@ -254,8 +260,8 @@ extern "C" int skynet_send(skynet_context *context, uint32_t source, uint32_t de
     return session;
 }
 
-extern "C" int skynet_sendname(skynet_context *context, uint32_t source, const char *addr,
-                               int type, int session, void *data, size_t sz) {
+extern "C" int skynet_sendname(skynet_context *context, uint32_t source, const char *addr, int type,
+                               int session, void *data, size_t sz) {
     if (source == 0)
         source = context->handle;
     uint32_t des = 0;
@@ -289,7 +295,9 @@ extern "C" int skynet_sendname(skynet_context *context, uint32_t source, const c
     return skynet_send(context, source, des, type, session, data, sz);
 }
 
-extern "C" uint32_t skynet_context_handle(skynet_context *ctx) { return ctx->handle; }
+extern "C" uint32_t skynet_context_handle(skynet_context *ctx) {
+    return ctx->handle;
+}
 
 extern "C" void skynet_callback(skynet_context *context, void *ud, skynet_cb cb) {
     context->cb = cb;
@@ -303,9 +311,13 @@ extern "C" void skynet_context_send(skynet_context *ctx, void *msg, size_t sz, u
     skynet_mq_push(ctx->queue, &smsg);
 }
 
-extern "C" uint32_t skynet_current_handle() { return t_handle; }
+extern "C" uint32_t skynet_current_handle() {
+    return t_handle;
+}
 
-void skynet_initthread(int m) { t_handle = static_cast<uint32_t>(-m); }
+void skynet_initthread(int m) {
+    t_handle = static_cast<uint32_t>(-m);
+}
 
 void skynet_globalinit() {
     skynet_mq_init();
@@ -314,4 +326,6 @@ void skynet_globalinit() {
 
 void skynet_globalexit() {}
 
-void skynet_profile_enable(int enable) { G_NODE.profile = enable != 0; }
+void skynet_profile_enable(int enable) {
+    G_NODE.profile = enable != 0;
+}

@@ -44,11 +44,15 @@ struct scheduler {
 
 scheduler *S = nullptr;
 
-void handle_hup(int) { SIG_HUP = 1; }
-void handle_term(int) { SIG_TERM = 1; }
+void handle_hup(int) {
+    SIG_HUP = 1;
+}
+void handle_term(int) {
+    SIG_TERM = 1;
+}
 
 void install_signals() {
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_handler = handle_hup;
     sa.sa_flags = SA_RESTART;
     sigfillset(&sa.sa_mask);
@@ -58,7 +62,9 @@ void install_signals() {
     sigaction(SIGINT, &sa, nullptr);
 }
 
-bool node_alive() { return skynet_context_total() > 0; }
+bool node_alive() {
+    return skynet_context_total() > 0;
+}
 
 // SIGHUP: tell the logger to reopen its file.
 void signal_logger() {
@@ -218,8 +224,8 @@ int skynet_start(const skynet_config &config) {
     skynet_socket_init();
     skynet_profile_enable(config.profile);
 
-    skynet_context *ctx = skynet_context_new(
-        config.logservice.c_str(), config.has_logger ? config.logger.c_str() : nullptr);
+    skynet_context *ctx = skynet_context_new(config.logservice.c_str(),
+                                             config.has_logger ? config.logger.c_str() : nullptr);
     if (ctx == nullptr) {
         std::fprintf(stderr, "Can't launch %s service\n", config.logservice.c_str());
         std::exit(1);

@@ -157,9 +157,13 @@ void skynet_updatetime() {
     }
 }
 
-extern "C" uint32_t skynet_starttime() { return T->starttime; }
+extern "C" uint32_t skynet_starttime() {
+    return T->starttime;
+}
 
-extern "C" uint64_t skynet_now() { return T->current.load(std::memory_order_relaxed); }
+extern "C" uint64_t skynet_now() {
+    return T->current.load(std::memory_order_relaxed);
+}
 
 void skynet_timer_init() {
     static timer t;

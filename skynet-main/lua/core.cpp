@@ -225,7 +225,9 @@ int send_message(lua_State *L, uint32_t source, int idx) {
     return 1;
 }
 
-int lsend(lua_State *L) { return send_message(L, 0, 2); }
+int lsend(lua_State *L) {
+    return send_message(L, 0, 2);
+}
 
 int lredirect(lua_State *L) {
     auto source = static_cast<uint32_t>(luaL_checkinteger(L, 2));
@@ -357,22 +359,20 @@ int ltrace(lua_State *L) {
 
 int luaopen_skynet_core(lua_State *L) {
     const luaL_Reg with_context[] = {
-        {"send", lsend},
-        {"genid", lgenid},
-        {"redirect", lredirect},
-        {"command", lcommand},
-        {"intcommand", lintcommand},
-        {"addresscommand", laddresscommand},
-        {"error", lerror},
-        {"harbor", lharbor},
-        {"callback", lcallback},
-        {"trace", ltrace},
-        {nullptr, nullptr},
+        {"send", lsend},       {"genid", lgenid},           {"redirect", lredirect},
+        {"command", lcommand}, {"intcommand", lintcommand}, {"addresscommand", laddresscommand},
+        {"error", lerror},     {"harbor", lharbor},         {"callback", lcallback},
+        {"trace", ltrace},     {nullptr, nullptr},
     };
     const luaL_Reg context_free[] = {
-        {"tostring", ltostring}, {"pack", luaseri_pack}, {"unpack", luaseri_unpack},
-        {"packstring", lpackstring}, {"trash", ltrash}, {"now", lnow},
-        {"hpc", lhpc},           {nullptr, nullptr},
+        {"tostring", ltostring},
+        {"pack", luaseri_pack},
+        {"unpack", luaseri_unpack},
+        {"packstring", lpackstring},
+        {"trash", ltrash},
+        {"now", lnow},
+        {"hpc", lhpc},
+        {nullptr, nullptr},
     };
     lua_createtable(L, 0, 17);
     lua_getfield(L, LUA_REGISTRYINDEX, "skynet_context");

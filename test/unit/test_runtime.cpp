@@ -56,12 +56,15 @@ void drain_global() {
     while (message_queue *q = skynet_globalmq_pop())
         popped.push_back(q);
     for (message_queue *q : popped)
-        skynet_mq_release(q, [](skynet_message *m, void *) { skynet_free(m->data); }, nullptr);
+        skynet_mq_release(
+            q, [](skynet_message *m, void *) { skynet_free(m->data); }, nullptr);
     while (skynet_globalmq_pop()) { // the live ones went back: leave the global queue empty
     }
 }
 
-std::string env(const char *key) { return skynet_env_get(key).value_or("<none>"); }
+std::string env(const char *key) {
+    return skynet_env_get(key).value_or("<none>");
+}
 
 } // namespace
 
@@ -134,7 +137,7 @@ TEST_CASE("handles count up, names are unique, retired handles vanish", "[handle
     uint32_t ha = skynet_context_handle(a), hb = skynet_context_handle(b);
     CHECK(hb == ha + 1);
     CHECK(skynet_handle_namehandle(ha, "unit_a") != nullptr);
-    CHECK(skynet_handle_namehandle(hb, "unit_a") == nullptr); // never replaced
+    CHECK(skynet_handle_namehandle(hb, "unit_a") == nullptr);  // never replaced
     CHECK(skynet_handle_namehandle(ha, "unit_a2") != nullptr); // several names a handle
     CHECK(skynet_handle_findname("unit_a") == ha);
     CHECK(skynet_handle_findname("unit_a2") == ha);
@@ -197,7 +200,8 @@ TEST_CASE("message queue keeps order, grows, reports overload once", "[mq]") {
     // mark_release put it on the global queue (it was out after the empty pop)
     CHECK(skynet_globalmq_pop() == q);
     int dropped = 0;
-    skynet_mq_release(q, [](skynet_message *, void *ud) { ++*static_cast<int *>(ud); }, &dropped);
+    skynet_mq_release(
+        q, [](skynet_message *, void *ud) { ++*static_cast<int *>(ud); }, &dropped);
     CHECK(dropped == 0);
 }
 
@@ -217,7 +221,8 @@ TEST_CASE("a service queue enters the global queue once per wake-up", "[mq]") {
     CHECK(skynet_globalmq_pop() == q); // rescheduled by the push
     skynet_mq_mark_release(q);
     int dropped = 0;
-    skynet_mq_release(q, [](skynet_message *, void *ud) { ++*static_cast<int *>(ud); }, &dropped);
+    skynet_mq_release(
+        q, [](skynet_message *, void *ud) { ++*static_cast<int *>(ud); }, &dropped);
     CHECK(dropped == 1);
 }
 
