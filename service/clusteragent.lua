@@ -97,9 +97,9 @@ end
 
 -- address 0: the handle registered under a name (reply skynet.packstring)
 local function reply_query(session, msg, sz)
-	local name = skynet.unpack(msg, sz)
+	local ok, name = pcall(skynet.unpack, msg, sz)
 	skynet.trash(msg, sz)
-	local addr = type(name) == "string" and names["@" .. name]
+	local addr = ok and type(name) == "string" and names["@" .. name]
 	if addr then
 		reply(session, true, skynet.packstring(addr))
 	else
@@ -136,6 +136,10 @@ local function dispatch_request(_, _, addr, session, msg, sz, padding, is_push)
 		append(req, msg, sz)
 		msg, sz = concat(req)
 		addr, is_push, tracetag = req.addr, req.is_push, req.tracetag
+	elseif addr == false then
+		-- the last part of a request that never began
+		skynet.trash(msg, sz)
+		msg = nil
 	end
 	if not msg then
 		tracetag = nil

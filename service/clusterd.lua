@@ -214,16 +214,24 @@ local function load_file()
 	file_text = text
 end
 
--- Optional: `cluster_watch` = centiseconds between looks at the file.
+-- Optional: `cluster_watch` = centiseconds between looks at the file. A
+-- change is applied once two looks in a row agree, so that a file caught
+-- half-written is not taken for the new map.
 local function watch_file(interval)
+	local seen	-- changed text from the previous look
 	while true do
 		skynet.sleep(interval)
 		local ok, text = pcall(read_file, config_file)
-		if ok and text ~= file_text then
+		if not ok or text == file_text then
+			seen = nil
+		elseif text ~= seen then
+			seen = text
+		else
+			seen = nil
+			file_text = text	-- a broken file is reported once, not every round
 			local pok, err = pcall(function()
 				merge(parse(text, config_file))
 			end)
-			file_text = text	-- a broken file is reported once, not every round
 			if pok then
 				skynet.error(string.format("Cluster config %s reloaded", config_file))
 			else

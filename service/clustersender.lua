@@ -21,6 +21,28 @@ local down = false	-- set by changenode(false): the node map marks the node down
 local session = 1	-- next request session on the wire
 local command = {}
 
+-- Pushes are not written one by one: they collect here and go out in one
+-- write, after the messages already queued for this service (a burst of
+-- cluster.send becomes one socket write). Anything else written to the
+-- channel first flushes them, so the order on the wire is the order of the
+-- commands.
+local pushes = {}
+local npush = 0
+local flush_queued = false
+
+local function flush()
+	if npush > 0 then
+		local batch = pushes
+		pushes, npush = {}, 0
+		channel:request(batch)
+	end
+end
+
+local function flush_later()
+	flush_queued = false
+	flush()
+end
+
 local function send_request(addr, msg, sz)
 	if down then
 		skynet.trash(msg, sz)
@@ -30,6 +52,7 @@ local function send_request(addr, msg, sz)
 	-- packrequest takes over msg (frees it)
 	local request, next_session, parts = packrequest(addr, current, msg, sz)
 	session = next_session
+	flush()
 	local tag = skynet.tracetag()
 	if tag then
 		if tag:sub(1, 1) ~= "(" then
@@ -67,10 +90,18 @@ function command.push(addr, msg, sz)
 	end
 	local request, next_session, parts = packpush(addr, session, msg, sz)
 	if parts then
-		-- only a multi-part push uses up a session
+		-- a multi-part push uses up a session, and goes out at once
 		session = next_session
+		flush()
+		channel:request(request, nil, parts)
+		return
 	end
-	channel:request(request, nil, parts)
+	npush = npush + 1
+	pushes[npush] = request
+	if not flush_queued then
+		flush_queued = true
+		skynet.timeout(0, flush_later)
+	end
 end
 
 local function read_response(sock)
@@ -106,6 +137,7 @@ function command.changenode(host, port)
 	if not host then
 		skynet.error("Close cluster sender", channel.__host, channel.__port)
 		down = true
+		pushes, npush = {}, 0
 		channel:close()
 	else
 		down = false

@@ -25,6 +25,7 @@ end
 
 function CMD.cmd(line)
 	if channel then
+		skynet.error("AGENT " .. line)
 		channel:write(line)
 	end
 end

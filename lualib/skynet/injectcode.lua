@@ -34,8 +34,9 @@ local function getinfo(co, level, what)
 end
 
 -- Locals visible at the frame: name -> slot; when a name is declared twice
--- the later (inner) one wins, as in the source.
-local function read_locals(co, level)
+-- the later (inner) one wins, as in the source. `names` (slot -> name)
+-- overrides the names debug.getlocal reports.
+local function read_locals(co, level, names)
 	local slot, value = {}, {}
 	local i = 1
 	while true do
@@ -47,6 +48,9 @@ local function read_locals(co, level)
 		end
 		if name == nil then
 			break
+		end
+		if names then
+			name = names[i] or "("
 		end
 		if name:sub(1, 1) ~= "(" then
 			slot[name] = i
@@ -113,13 +117,17 @@ local function pack(...)
 	return { n = select("#", ...), ... }
 end
 
-return function(source, co, level, env)
+-- `local_names` is for a thread paused by a line hook: LuaJIT then reports
+-- its frame as it was one instruction earlier, so a local assigned by that
+-- instruction shows up as a temporary. The hook can take the names (slot ->
+-- name) with debug.getlocal before the thread yields and pass them here.
+return function(source, co, level, env, local_names)
 	level = level or 0
 	local info = getinfo(co, level, "f")
 	if info == nil or info.func == nil then
 		return false, "Invalid level"
 	end
-	local slot, value = read_locals(co, level)
+	local slot, value = read_locals(co, level, local_names)
 	local proxy, dirty = frame_env(info.func, slot, value, env)
 	local chunk, err = load(source, "=(debug)", "t", proxy)
 	if not chunk then

@@ -125,6 +125,21 @@ local function stack_depth()
 	return depth
 end
 
+-- Names of the interrupted function's locals by slot (level 3 from here),
+-- read before the thread yields: see injectcode.
+local function local_names()
+	local names = {}
+	local i = 1
+	while true do
+		local name = debug.getlocal(3, i)
+		if name == nil then
+			return names
+		end
+		names[i] = name
+		i = i + 1
+	end
+end
+
 -- Runs on every line of a traced thread; true pauses it there.
 local function line_hook(_, line)
 	local ctx = traced[coroutine.running()]
@@ -136,11 +151,19 @@ local function line_hook(_, line)
 		return false
 	end
 	local depth = stack_depth()
+	local again = ctx.again
+	ctx.again = nil
+	if again and again.source == info.source and again.line == line and again.depth == depth then
+		-- LuaJIT reports the paused line once more when the thread resumes
+		return false
+	end
 	if ctx.mode == "next" and depth > ctx.depth then
 		return false
 	end
 	ctx.depth = depth
+	ctx.locals = local_names()
 	ctx.paused = true
+	ctx.again = { source = info.source, line = line, depth = depth }
 	set_prompt(string.format("%s(%d)>", info.short_src, line))
 	return true
 end
@@ -206,7 +229,7 @@ local function paused_command(co, ctx, line)
 		local env = { print = console_print, _CO = co }
 		local level = paused_level(co)
 		evaluate(line, function(source)
-			return injectcode(source, co, level, env)
+			return injectcode(source, co, level, env, ctx.locals)
 		end)
 	end
 end
@@ -273,6 +296,7 @@ local function poll()
 			socketdriver.send(s.fd, s.prompt)
 		end
 		local line = s.channel:read()
+		if line then skynet.error("DBG got " .. line) end
 		if line == nil then
 			return true
 		end
@@ -295,6 +319,7 @@ local function poll()
 end
 
 local function idle()
+	skynet.error("IDLE " .. skynet.now())
 	if session then
 		skynet.timeout(10, idle)
 	end

@@ -23,13 +23,21 @@ declare -A cl_pid=()	# node -> pid of the skynet process
 cl_passed=0
 cl_failed=0
 
+# child_of <pid> <parent>: the process exists and is that parent's child (a
+# pid that ended long ago may belong to someone else by now).
+child_of() {
+	[ -n "$1" ] && [ "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" = "$2" ]
+}
+
 cl_cleanup() {
-	local n p
+	local n t p
 	exec 2>/dev/null	# no "Killed" job notices for the nodes stopped here
 	for n in "${!cl_tpid[@]}"; do
-		p=${cl_pid[$n]:-}
-		[ -n "$p" ] && kill -9 "$p" 2>/dev/null
-		kill -9 "${cl_tpid[$n]}" 2>/dev/null
+		t=${cl_tpid[$n]}
+		child_of "$t" $$ || continue
+		# the node itself first: killing only `timeout` would orphan it
+		for p in $(pgrep -P "$t"); do kill -9 "$p"; done
+		kill -9 "$t"
 	done
 	wait 2>/dev/null
 	if [ -n "${CLUSTER_KEEP_TMP:-}" ]; then
@@ -39,7 +47,8 @@ cl_cleanup() {
 	fi
 }
 trap cl_cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 pass() { echo "PASS $1"; cl_passed=$((cl_passed + 1)); }
 fail() { echo "FAIL $1${2:+ : $2}"; cl_failed=$((cl_failed + 1)); }
@@ -110,7 +119,7 @@ node_alive() { [ -n "${cl_pid[$1]:-}" ] && kill -0 "${cl_pid[$1]}" 2>/dev/null; 
 # Kill the node's process at once (no shutdown) and reap it.
 node_kill9() {
 	local node=$1
-	[ -n "${cl_pid[$node]:-}" ] && kill -9 "${cl_pid[$node]}" 2>/dev/null
+	child_of "${cl_pid[$node]:-}" "${cl_tpid[$node]}" && kill -9 "${cl_pid[$node]}"
 	wait "${cl_tpid[$node]}" 2>/dev/null
 	cl_pid[$node]=""
 }
@@ -118,9 +127,10 @@ node_kill9() {
 # node_wait <node> <extended-regex> [seconds=15]: wait for a line in the
 # node's output; gives up early if the node has died without printing it.
 node_wait() {
-	local node=$1 re=$2 secs=${3:-15} i
+	local node=$1 re=$2 secs=${3:-15}
 	local f=$cl_tmp/$node.out
-	for ((i = 0; i < secs * 50; i++)); do
+	local deadline=$((${EPOCHREALTIME/./} + secs * 1000000))
+	while ((${EPOCHREALTIME/./} < deadline)); do
 		grep -aEq -- "$re" "$f" 2>/dev/null && return 0
 		if ! node_alive "$node"; then
 			grep -aEq -- "$re" "$f" 2>/dev/null
@@ -128,7 +138,7 @@ node_wait() {
 		fi
 		sleep 0.02
 	done
-	return 1
+	grep -aEq -- "$re" "$f" 2>/dev/null
 }
 
 # Show the end of a node's output (on failures).

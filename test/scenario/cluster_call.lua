@@ -4,6 +4,8 @@
 local skynet = require "skynet"
 require "skynet.manager"
 local cluster = require "skynet.cluster"
+local core = require "skynet.cluster.core"
+local socket = require "skynet.socket"
 local T = require "testlib"
 local L = require "svc_clusterlib"
 
@@ -158,6 +160,27 @@ skynet.start(function()
 		T.raises("call failed", cluster.call, "self", "@other2", "self")
 		T.eq(cluster.call("self", "@other3", "self"), other, "renamed")
 		T.raises("call failed", skynet.call, skynet.uniqueservice("clusterd"), "lua", "register", "other3", echo)
+	end)
+
+	T.case("a peer that sends garbage is dropped, the node keeps serving", function()
+		local port = tonumber(addr:match ":(%d+)$")
+		-- a part of a multi-part request nobody announced: answered with an error
+		local fd = assert(socket.open("127.0.0.1", port))
+		local part = string.char(3) .. string.pack("<I4", 77) .. "orphan"
+		socket.write(fd, string.pack(">s2", part))
+		local len = socket.read(fd, 2)
+		T.ok(len, "an answer")
+		local body = socket.read(fd, string.unpack(">I2", len))
+		local session, ok, text = core.unpackresponse(body)
+		T.eq(session, 77, "session")
+		T.eq(ok, false, "error response")
+		T.eq(text, "Invalid large req", "error text")
+		-- an unknown packet type: the connection is closed
+		socket.write(fd, string.pack(">s2", string.char(0x55) .. string.rep("x", 20)))
+		T.eq(socket.read(fd), false, "closed by the node")
+		socket.close(fd)
+		T.ok(L.log_wait("Drop cluster connection"), "drop logged")
+		T.eq(cluster.call("self", "@echo", "echo", "alive"), "alive", "still serving")
 	end)
 
 	T.case("snax is not supported", function()

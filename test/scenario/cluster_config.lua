@@ -27,6 +27,17 @@ skynet.start(function()
 		T.eq(cluster.call("me", "@echo", "echo", 42), 42, "call through it")
 	end)
 
+	T.case("open(port, maxclient) limits inbound connections", function()
+		local _, port = cluster.open(0, 1)
+		local one = "127.0.0.1:" .. port
+		cluster.reload { first = one, second = one }
+		T.eq(cluster.call("first", "@echo", "echo", 1), 1, "first connection served")
+		-- a second sender is a second connection: refused by the gate
+		local ok = pcall(cluster.call, "second", "@echo", "echo", 2)
+		T.ok(not ok, "second connection refused")
+		T.eq(cluster.call("first", "@echo", "echo", 3), 3, "first still served")
+	end)
+
 	T.case("open a node that is down or unknown", function()
 		T.raises("call failed", cluster.open, "down")
 		T.raises("call failed", cluster.open, "127.0.0.1")
@@ -53,15 +64,10 @@ skynet.start(function()
 		T.raises("call failed", cluster.call, "down", "@echo", "echo", 1)
 		-- and back again
 		cluster.reload { down = addr }
-		local ok, v
-		for _ = 1, 100 do
-			ok, v = pcall(cluster.call, "down", "@echo", "echo", "back")
-			if ok then
-				break
-			end
-			skynet.sleep(2)
-		end
-		T.ok(ok, tostring(v))
+		local v = L.eventually(function()
+			local ok, r = pcall(cluster.call, "down", "@echo", "echo", "back")
+			return ok and r
+		end)
 		T.eq(v, "back", "restored")
 	end)
 
@@ -71,29 +77,19 @@ skynet.start(function()
 		-- nothing listens there: calls fail quickly
 		local dead = "127.0.0.1:" .. L.free_port()
 		cluster.reload { mover = dead }
-		local ok
-		for _ = 1, 100 do
-			ok = pcall(cluster.call, "mover", "@echo", "echo", 2)
-			if not ok then
-				break
-			end
-			skynet.sleep(2)
-		end
-		T.ok(not ok, "calls to the dead address fail")
+		T.ok(L.eventually(function()
+			return not pcall(cluster.call, "mover", "@echo", "echo", 2)
+		end), "calls to the dead address fail")
 		T.raises("call failed", cluster.call, "mover", "@echo", "echo", 2)
 		-- nodes absent from the table keep their address
 		T.eq(cluster.call("me", "@echo", "echo", 3), 3, "other node untouched")
 		-- back to a live address (a second listener of this node)
 		local _, port = cluster.open(0)
 		cluster.reload { mover = "127.0.0.1:" .. port }
-		local v
-		for _ = 1, 100 do
-			ok, v = pcall(cluster.call, "mover", "@echo", "echo", 4)
-			if ok then
-				break
-			end
-			skynet.sleep(2)
-		end
+		local v = L.eventually(function()
+			local ok, r = pcall(cluster.call, "mover", "@echo", "echo", 4)
+			return ok and r
+		end)
 		T.eq(v, 4, "new address")
 	end)
 

@@ -11,17 +11,6 @@ L.write_file(mapfile, 'w = false\n')
 skynet.setenv("cluster", mapfile)
 skynet.setenv("cluster_watch", "5")
 
--- Retry f until it returns true (bounded: about 10 s).
-local function eventually(f)
-	for _ = 1, 500 do
-		if f() then
-			return true
-		end
-		skynet.sleep(2)
-	end
-	return false
-end
-
 skynet.start(function()
 	local echo = skynet.newservice("svc_cluster_echo")
 	cluster.register("echo", echo)
@@ -34,7 +23,7 @@ skynet.start(function()
 
 	T.case("editing the file brings the node up", function()
 		L.write_file(mapfile, string.format('w = %q\n', addr))
-		T.ok(eventually(function()
+		T.ok(L.eventually(function()
 			return pcall(cluster.call, "w", "@echo", "echo", 1)
 		end), "node reachable after the edit")
 		T.ok(L.log_wait("Cluster config " .. mapfile .. " reloaded"), "reload logged")

@@ -11,10 +11,10 @@ function L.free_port()
 	return port
 end
 
--- Wait (bounded, ti centiseconds) until the log file contains text.
+-- Wait (bounded, ti centiseconds, default 10 s) until the log file contains text.
 function L.log_wait(text, ti)
 	local path = assert(skynet.getenv "logger", "no log file configured")
-	local deadline = skynet.now() + (ti or 300)
+	local deadline = skynet.now() + (ti or 1000)
 	repeat
 		local f = io.open(path)
 		if f then
@@ -27,6 +27,19 @@ function L.log_wait(text, ti)
 		skynet.sleep(2)
 	until skynet.now() > deadline
 	return false
+end
+
+-- Retry f until it returns a true value (bounded, ti centiseconds, default
+-- 10 s); returns that value, or nil.
+function L.eventually(f, ti)
+	local deadline = skynet.now() + (ti or 1000)
+	repeat
+		local v = f()
+		if v then
+			return v
+		end
+		skynet.sleep(2)
+	until skynet.now() > deadline
 end
 
 function L.write_file(path, text)

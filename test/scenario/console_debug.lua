@@ -1,0 +1,183 @@
+-- debug_console `debug`: attach to a service, evaluate Lua in it, step
+-- through a watched message, leave with `cont`.
+local skynet = require "skynet"
+require "skynet.manager"	-- skynet.abort, used by T.done
+local T = require "testlib"
+local C = require "svc_console_lib"
+
+-- line numbers of the steps in svc_console_echo.lua
+local function source_lines()
+	local lines = {}
+	local n = 0
+	local path = skynet.getenv "root" .. "test/scenario/svc_console_echo.lua"
+	for line in io.lines(path) do
+		n = n + 1
+		lines[line:match "^%s*(.-)%s*$"] = n
+	end
+	return lines
+end
+
+skynet.start(function()
+	local _, port = C.start_console()
+	local echo = skynet.newservice "svc_console_echo"
+	local echo_addr = skynet.address(echo)
+	local prompt = echo_addr .. ">"
+	local cli = C.connect(port)
+	cli:expect "Welcome to skynet console\n"
+	local at = source_lines()
+
+	-- sends a debugger line, returns the output before the next prompt and
+	-- the prompt
+	local function debug_line(line)
+		io.stdout:write(string.format("T %d %s\n", skynet.now(), line))
+		cli:send(line)
+		return cli:expect "([^\n]*>)$"
+	end
+
+	T.case("attach shows the service prompt", function()
+		cli:send("debug " .. echo_addr)
+		local before, p = cli:expect "([^\n]*>)$"
+		T.eq(before, "", "nothing before the prompt")
+		T.eq(p, prompt, "prompt")
+	end)
+
+	T.case("expressions and statements run in the service", function()
+		local out, p = debug_line "1 + 2"
+		T.eq(out, "3\n", "expression")
+		T.eq(p, prompt, "prompt")
+		out = debug_line "print('hi', 5)"
+		T.eq(out, "hi\t5\n", "print goes to the console")
+		out = debug_line "console_global = 7"
+		T.eq(out, "", "statement prints nothing")
+		out = debug_line "console_global * 2"
+		T.eq(out, "14\n", "globals persist")
+		out = debug_line "require('skynet').self()"
+		T.eq(out, tostring(echo) .. "\n", "runs inside the target")
+		out = debug_line "x ="
+		T.ok(out:find "unexpected symbol", out)
+		out = debug_line "error('oops')"
+		T.ok(out:find "oops", out)
+		out = debug_line ""
+		T.eq(out, "", "empty line")
+	end)
+
+	T.case("the target keeps serving while attached", function()
+		T.eq(skynet.call(echo, "lua", "echo", "busy"), "busy", "call")
+	end)
+
+	T.case("watch pauses the next message and steps through it", function()
+		local out = debug_line 'watch("lua")'
+		T.eq(out, "", "watch armed")
+		local result
+		local done = false
+		skynet.fork(function()
+			result = skynet.call(echo, "lua", "work", 5)
+			done = true
+		end)
+		local function at_line(p, text)
+			local file, line = p:match "^(.-)%((%d+)%)>$"
+			T.ok(file and file:find "svc_console_echo%.lua$", "paused in the service: " .. p)
+			T.eq(tonumber(line), at[text], "paused at " .. text)
+		end
+		local _, p = cli:expect "([^\n]*>)$"
+		at_line(p, 'local f = assert(CMD[cmd], cmd)')
+		out = debug_line "cmd"
+		T.eq(out, "work\n", "local of the dispatch function")
+		_, p = debug_line "s"
+		at_line(p, "skynet.retpack(f(...))")
+		_, p = debug_line "s"
+		at_line(p, "local doubled = n * 2")
+		out = debug_line "n, state.hits"
+		T.eq(out, "5\t0\n", "argument and upvalue")
+		_, p = debug_line "n"
+		at_line(p, "local tripled = triple(n)")
+		_, p = debug_line "n"
+		at_line(p, "local sum = doubled + tripled")
+		out = debug_line "doubled, tripled"
+		T.eq(out, "10\t15\n", "locals after stepping over triple")
+		out, p = debug_line "doubled = 100"
+		T.eq(out, "", "assignment")
+		_, p = debug_line "s"
+		at_line(p, "state.hits = state.hits + 1")
+		out = debug_line "sum"
+		T.eq(out, "115\n", "assigned local was used")
+		T.ok(not done, "still paused")
+		_, p = debug_line "c"
+		T.eq(p, prompt, "back to the service prompt")
+		T.eq(result, 115, "call result")
+		T.ok(done, "call finished")
+	end)
+
+	T.case("step into a function", function()
+		debug_line 'watch("lua", function(_, _, cmd) return cmd == "work" end)'
+		T.eq(skynet.call(echo, "lua", "echo", "x"), "x", "cond false: not watched")
+		local result
+		skynet.fork(function()
+			result = skynet.call(echo, "lua", "work", 1)
+		end)
+		local _, p = cli:expect "([^\n]*>)$"
+		T.ok(p:find "%(" .. at['local f = assert(CMD[cmd], cmd)'] .. "%)>$", p)
+		debug_line "s"
+		debug_line "s"
+		debug_line "n"
+		_, p = debug_line "s"
+		T.ok(p:find("%(" .. at["local t = n * 3"] .. "%)>$"), "inside triple: " .. p)
+		local out = debug_line "n"
+		_, p = debug_line "n"
+		T.ok(p:find("%(" .. at["local sum = doubled + tripled"] .. "%)>$"), "returned: " .. p)
+		_, p = debug_line "c"
+		T.eq(p, prompt, "service prompt")
+		T.eq(result, 5, "result")
+	end)
+
+	T.case("cont leaves the debugger", function()
+		cli:send "cont"
+		local out, status = cli:expect "<CMD (%a+)>\n"
+		T.eq(status, "OK", "status")
+		T.eq(out, "", "output")
+		local lines, st = cli:run("ping " .. echo_addr)
+		T.eq(st, "OK", "console back to commands")
+		T.eq(skynet.call(echo, "lua", "echo", "after"), "after", "service unhooked")
+	end)
+
+	T.case("cont releases a paused thread", function()
+		cli:send("debug " .. echo_addr)
+		cli:expect "([^\n]*>)$"
+		debug_line 'watch("lua")'
+		local result
+		skynet.fork(function()
+			result = skynet.call(echo, "lua", "work", 2)
+		end)
+		cli:expect "%(%d+%)>$"
+		cli:send "cont"
+		local _, status = cli:expect "<CMD (%a+)>\n"
+		T.eq(status, "OK", "status")
+		T.eq(skynet.call(echo, "lua", "echo", "sync"), "sync", "serving")
+		T.eq(result, 10, "paused call finished")
+	end)
+
+	T.case("attach to a dead address fails", function()
+		local out, status = cli:run "debug :00ffffff"
+		T.eq(status, "Error", "status")
+		T.eq(#out, 1, "one line")
+	end)
+
+	T.case("attach twice fails", function()
+		local other = C.connect(port)
+		other:expect "Welcome to skynet console\n"
+		other:send("debug " .. echo_addr)
+		other:expect "([^\n]*>)$"
+		cli:send("debug " .. echo_addr)
+		cli:send "1"	-- the failure shows once the console reads a line
+		local out, status = cli:expect "<CMD (%a+)>\n"
+		T.eq(status, "Error", "second attach")
+		T.ok(out:find "Debugger attach failed", out)
+		other:send "cont"
+		local _, st = other:expect "<CMD (%a+)>\n"
+		T.eq(st, "OK", "first session ends")
+		other:close()
+	end)
+
+	cli:close()
+	T.done()
+end)
