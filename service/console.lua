@@ -26,7 +26,7 @@ local function launch(line)
 	if words[1] == "snax" then
 		ok, err = pcall(launch_snax, table.unpack(words, 2))
 	else
-		ok, err = pcall(skynet.newservice, line)
+		ok, err = pcall(skynet.newservice, table.concat(words, " "))
 	end
 	if not ok then
 		skynet.error("console: " .. line .. " : " .. tostring(err))

@@ -8,9 +8,11 @@ local debugchannel = require "skynet.debugchannel"
 
 local CMD = {}
 local channel
+local target
 
 function CMD.start(address, fd)
 	assert(channel == nil, "start more than once")
+	target = address
 	skynet.error("Attach to " .. skynet.address(address))
 	local handle
 	channel, handle = debugchannel.create()
@@ -25,8 +27,10 @@ end
 
 function CMD.cmd(line)
 	if channel then
-		skynet.error("AGENT " .. line)
 		channel:write(line)
+		-- any message makes the target read the channel; don't wait for
+		-- its 0.1 s idle tick
+		pcall(skynet.send, target, "debug", "PING")
 	end
 end
 

@@ -56,9 +56,16 @@ local function console_print(...)
 	socketdriver.send(session.fd, table.concat(t, "\t", 1, n) .. "\n")
 end
 
+-- Inside a console command the prompt follows the command's output;
+-- otherwise (a watched thread paused or finished on its own) it goes now.
 local function set_prompt(text)
 	session.prompt = text
-	session.prompt_due = true
+	if session.in_command then
+		session.prompt_due = true
+	else
+		session.prompt_due = false
+		socketdriver.send(session.fd, text)
+	end
 end
 
 local function idle_prompt()
@@ -273,6 +280,7 @@ end
 
 local function leave()
 	local s = session
+	s.in_command = true	-- no more prompts
 	for co, ctx in pairs(traced) do
 		stop_trace(co)
 		if ctx.paused then
@@ -287,6 +295,17 @@ local function leave()
 	s.respond(true)
 end
 
+local function run_command(line)
+	local co, ctx = paused_thread()
+	if co then
+		paused_command(co, ctx, line)
+	elseif next(traced) then
+		console_print "Waiting for the watched thread to stop"
+	else
+		evaluate(line, session.run)
+	end
+end
+
 -- Runs the console lines queued so far; false once the session is over.
 local function poll()
 	local s = session
@@ -296,7 +315,6 @@ local function poll()
 			socketdriver.send(s.fd, s.prompt)
 		end
 		local line = s.channel:read()
-		if line then skynet.error("DBG got " .. line) end
 		if line == nil then
 			return true
 		end
@@ -304,22 +322,19 @@ local function poll()
 			leave()
 			return false
 		end
+		s.in_command = true
 		if line ~= "" then
-			local co, ctx = paused_thread()
-			if co then
-				paused_command(co, ctx, line)
-			elseif next(traced) then
-				console_print("Waiting for the watched thread to stop")
-			else
-				evaluate(line, s.run)
+			local ok, err = pcall(run_command, line)
+			if not ok then
+				console_print(tostring(err))
 			end
 		end
+		s.in_command = false
 		s.prompt_due = true
 	end
 end
 
 local function idle()
-	skynet.error("IDLE " .. skynet.now())
 	if session then
 		skynet.timeout(10, idle)
 	end

@@ -26,7 +26,12 @@ cl_failed=0
 # child_of <pid> <parent>: the process exists and is that parent's child (a
 # pid that ended long ago may belong to someone else by now).
 child_of() {
-	[ -n "$1" ] && [ "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" = "$2" ]
+	local pid comm state ppid rest
+	[ -n "$1" ] && [ -r "/proc/$1/stat" ] || return 1
+	# "pid (comm) state ppid ...": read without forking (ps is slow under load);
+	# the commands started here have no spaces in comm
+	read -r pid comm state ppid rest < "/proc/$1/stat" 2>/dev/null || return 1
+	[ "$ppid" = "$2" ]
 }
 
 cl_cleanup() {
@@ -124,13 +129,28 @@ node_kill9() {
 	cl_pid[$node]=""
 }
 
+# node_gone <node> [seconds=15]: wait until the node's process has ended
+# (killed by someone else), then reap it; kill -9 it if it lingers.
+node_gone() {
+	local node=$1 secs=${2:-15}
+	local deadline=$((${EPOCHREALTIME//[.,]/} + secs * 1000000))
+	while node_alive "$node" && ((${EPOCHREALTIME//[.,]/} < deadline)); do
+		sleep 0.02
+	done
+	if node_alive "$node"; then
+		node_kill9 "$node"
+		return 1
+	fi
+	node_kill9 "$node"
+}
+
 # node_wait <node> <extended-regex> [seconds=15]: wait for a line in the
 # node's output; gives up early if the node has died without printing it.
 node_wait() {
 	local node=$1 re=$2 secs=${3:-15}
 	local f=$cl_tmp/$node.out
-	local deadline=$((${EPOCHREALTIME/./} + secs * 1000000))
-	while ((${EPOCHREALTIME/./} < deadline)); do
+	local deadline=$((${EPOCHREALTIME//[.,]/} + secs * 1000000))
+	while ((${EPOCHREALTIME//[.,]/} < deadline)); do
 		grep -aEq -- "$re" "$f" 2>/dev/null && return 0
 		if ! node_alive "$node"; then
 			grep -aEq -- "$re" "$f" 2>/dev/null

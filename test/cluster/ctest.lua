@@ -61,13 +61,13 @@ local function pack(...)
 end
 
 -- Start fn(i) for i = 1..n in n concurrent coroutines; T.wait(batch) waits
--- for them. Each result is { ok, ..., t = completion time (skynet.time) }.
+-- for them. Each result is { ok, ..., t = completion time (skynet.now) }.
 function T.start(n, fn)
 	local batch = { n = n, results = {}, finished = 0 }
 	for i = 1, n do
 		skynet.fork(function()
 			local r = pack(pcall(fn, i))
-			r.t = skynet.time()
+			r.t = skynet.now()
 			batch.results[i] = r
 			batch.finished = batch.finished + 1
 			if batch.finished == n and batch.waiter then
@@ -113,7 +113,7 @@ end
 -- returns the text the shell wrote, with the trailing newline removed.
 function T.step(token, limit)
 	T.out("STEP " .. token)
-	local deadline = skynet.now() + (limit or 3000)
+	local deadline = skynet.now() + (limit or 6000)
 	while true do
 		local text = read(token)
 		if text then

@@ -7,11 +7,19 @@ bin=${1:-$root/skynet}
 case "$bin" in /*) ;; *) bin=$root/$bin ;; esac
 tmp=$(mktemp -d)
 pids=()
+# Background nodes run under `timeout`; stop the node itself, not only the
+# timeout wrapper, or a killed wrapper leaves the node orphaned.
+stop() {
+    pkill -9 -P "$1" 2>/dev/null
+    kill -9 "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+}
 cleanup() {
-    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+    for p in "${pids[@]}"; do stop "$p"; done
     rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM
 passed=0; failed=0
 pass() { echo "PASS $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
@@ -113,7 +121,7 @@ timeout 30 "$bin" "$tmp/csvc.cfg" >"$tmp/csvc.out" 2>&1 &
 pid=$!; pids+=($pid)
 wait_for "$tmp/csvc.out" "CSERVICE echo: hi" 10 && wait_for "$tmp/csvc.out" "echotext #1 from :00000008: hi" 5 \
     && pass "external C service" || fail "external C service" "$(tail -3 "$tmp/csvc.out")"
-kill -9 $pid 2>/dev/null
+stop $pid
 
 # 7. the monitor reports a service stuck in one message
 config endless 'node_case = "endless"'
@@ -124,7 +132,7 @@ if wait_for "$tmp/endless.out" "maybe in an endless loop" 15; then
 else
     fail "endless loop" "$(tail -3 "$tmp/endless.out")"
 fi
-kill -9 $pid 2>/dev/null
+stop $pid
 
 # 8. LOGON/LOGOFF write the per-service message log under logpath
 mkdir -p "$tmp/logpath"
@@ -145,12 +153,12 @@ if wait_for "$tmp/userlog.out" "USERLOG :00000008 to the lua logger" 10; then
 else
     fail "userlog" "$(tail -3 "$tmp/userlog.out")"
 fi
-kill -9 $pid 2>/dev/null
+stop $pid
 
 # 10. print is line-buffered into a pipe
 config print 'node_case = "print"'
 timeout 30 "$bin" "$tmp/print.cfg" 2>&1 | { read -r -t 10 a; while [ "$a" != "LINE1" ] && read -r -t 10 a; do :; done; read -r -t 10 b; echo "$a $b"; } >"$tmp/print.out"
-pkill -f "$tmp/print.cfg" 2>/dev/null
+pkill -9 -f "$tmp/print.cfg" 2>/dev/null
 grep -q "LINE1 LINE2" "$tmp/print.out" && pass "print reaches a pipe line by line" || fail "print" "$(cat "$tmp/print.out")"
 
 echo "$passed passed, $failed failed"

@@ -175,6 +175,15 @@ skynet.start(function()
 		T.eq(session, 77, "session")
 		T.eq(ok, false, "error response")
 		T.eq(text, "Invalid large req", "error text")
+		-- a name query (address 0) whose name does not decode
+		local query = string.char(0) .. string.pack("<I4<I4", 0, 78) .. "\255\255"
+		socket.write(fd, string.pack(">s2", query))
+		len = socket.read(fd, 2)
+		body = socket.read(fd, string.unpack(">I2", len))
+		session, ok, text = core.unpackresponse(body)
+		T.eq(session, 78, "query session")
+		T.eq(ok, false, "query refused")
+		T.eq(text, "name not found", "query error text")
 		-- an unknown packet type: the connection is closed
 		socket.write(fd, string.pack(">s2", string.char(0x55) .. string.rep("x", 20)))
 		T.eq(socket.read(fd), false, "closed by the node")

@@ -29,7 +29,6 @@ skynet.start(function()
 	-- sends a debugger line, returns the output before the next prompt and
 	-- the prompt
 	local function debug_line(line)
-		io.stdout:write(string.format("T %d %s\n", skynet.now(), line))
 		cli:send(line)
 		return cli:expect "([^\n]*>)$"
 	end
@@ -176,6 +175,56 @@ skynet.start(function()
 		local _, st = other:expect "<CMD (%a+)>\n"
 		T.eq(st, "OK", "first session ends")
 		other:close()
+	end)
+
+	T.case("closing the connection ends the session", function()
+		local other = C.connect(port)
+		other:expect "Welcome to skynet console\n"
+		other:send("debug " .. echo_addr)
+		other:expect "([^\n]*>)$"
+		other:close()
+		-- a new session can attach once the old one is gone
+		local out, st = cli:run("ping " .. echo_addr)
+		T.eq(st, "OK", "ping")
+		cli:send("debug " .. echo_addr)
+		local _, p = cli:expect "([^\n]*>)$"
+		T.eq(p, prompt, "attached again")
+		cli:send "cont"
+		_, st = cli:expect "<CMD (%a+)>\n"
+		T.eq(st, "OK", "left")
+	end)
+
+	T.case("injectcode sees and changes a frame", function()
+		local injectcode = require "skynet.injectcode"
+		local up = 10
+		local function frame()
+			local a, b = 1, 2
+			local r = table.pack(injectcode("a = a + up; up = up + 1; return a, b, c, nosuch", nil, 0, { c = "env" }))
+			return a, r
+		end
+		local a, r = frame()
+		T.eq(a, 11, "local written back")
+		T.eq(up, 11, "upvalue written")
+		T.eq(r.n, 5, "results")
+		T.ok(r[1] and r[2] == 11 and r[3] == 2 and r[4] == "env" and r[5] == nil, "values")
+
+		local co = coroutine.create(function(x)
+			local z = 5
+			coroutine.yield()
+			return x + z
+		end)
+		coroutine.resume(co, 1)
+		local ok, x, z = injectcode("return x, z", co, 1)
+		T.ok(ok and x == 1 and z == 5, "suspended thread's locals")
+		T.ok(injectcode("z = 100", co, 1), "assign")
+		local ok2, err = injectcode("return )", co, 1)
+		T.ok(not ok2 and err:find "unexpected symbol", "syntax error")
+		ok2, err = injectcode("error 'inside'", co, 1)
+		T.ok(not ok2 and err:find "inside", "runtime error")
+		ok2, err = injectcode("return 1", co, 9)
+		T.eq(err, "Invalid level", "bad level")
+		local _, sum = coroutine.resume(co)
+		T.eq(sum, 101, "assigned local used by the thread")
 	end)
 
 	cli:close()
