@@ -1,7 +1,8 @@
 -- The target side of the debug console's `debug` command (debug protocol
 -- REMOTEDEBUG). While a session is open every message this service receives
--- first runs the console lines that debug_agent queued in the channel; a
--- 0.1 s timer keeps messages coming when the service is otherwise idle.
+-- first runs the console lines that debug_agent queued in the channel. The
+-- agent sends a debug PING after each line so it runs at once; a 0.1 s
+-- timer also keeps messages coming when the service is otherwise idle.
 --
 -- At the `:address>` prompt a line is a Lua expression or statement run
 -- with `print` (to the console) and `watch(proto [, cond])`; watch makes
@@ -32,6 +33,7 @@ local M = {}
 
 local session	-- the open debug session, nil when not debugging
 local traced = setmetatable({}, { __mode = "k" })	-- thread -> step context
+local armed = {}	-- protocol class -> its dispatch, while watch() waits
 
 local function find_upvalue(f, wanted)
 	local i = 1
@@ -257,12 +259,14 @@ local function watch(protoname, cond)
 		return "No dispatch"
 	end
 	p.watched_dispatch = dispatch
+	armed[p] = dispatch
 	p.dispatch = function(...)
 		if cond and not cond(...) then
 			return dispatch(...)
 		end
 		p.dispatch = dispatch
 		p.watched_dispatch = nil
+		armed[p] = nil
 		local co = coroutine.running()
 		traced[co] = { mode = "step", depth = 0, paused = false }
 		sethook(line_hook, "l")
@@ -278,17 +282,30 @@ end
 ---------------------------------------------------------------------------
 -- Session
 
+-- Undoes everything the session changed, then lets paused threads run on.
 local function leave()
 	local s = session
 	s.in_command = true	-- no more prompts
+	for p, dispatch in pairs(armed) do
+		p.dispatch = dispatch
+		p.watched_dispatch = nil
+		armed[p] = nil
+	end
+	local paused = {}
 	for co, ctx in pairs(traced) do
 		stop_trace(co)
 		if ctx.paused then
-			resume_paused(co, ctx)
+			paused[co] = ctx
 		end
 	end
 	local index = find_upvalue(s.dispatcher, HOOKED_UPVALUE)
 	debug.setupvalue(s.dispatcher, index, s.raw_dispatch)
+	for co, ctx in pairs(paused) do
+		local ok, err = pcall(resume_paused, co, ctx)
+		if not ok then
+			skynet.error(tostring(err))
+		end
+	end
 	session = nil
 	debugchannel.release(s.channel)
 	skynet.error "Leave debug mode"

@@ -155,6 +155,23 @@ skynet.start(function()
 		T.eq(result, 10, "paused call finished")
 	end)
 
+	T.case("cont disarms a pending watch", function()
+		cli:send("debug " .. echo_addr)
+		cli:expect "([^\n]*>)$"
+		debug_line 'watch("lua")'
+		cli:send "cont"
+		local _, status = cli:expect "<CMD (%a+)>\n"
+		T.eq(status, "OK", "status")
+		local file = skynet.getenv "scenario_tmp" .. "/console_watch.lua"
+		local f = assert(io.open(file, "w"))
+		f:write 'print(_U.proto.lua.watched_dispatch == nil)\n'
+		f:close()
+		local out, st = cli:run("inject " .. echo_addr .. " " .. file)
+		T.eq(st, "OK", "inject")
+		T.eq(out[1], "true", "watch removed")
+		T.eq(skynet.call(echo, "lua", "echo", "plain"), "plain", "served")
+	end)
+
 	T.case("attach to a dead address fails", function()
 		local out, status = cli:run "debug :00ffffff"
 		T.eq(status, "Error", "status")
@@ -200,7 +217,7 @@ skynet.start(function()
 		local function frame()
 			local a, b = 1, 2
 			local r = table.pack(injectcode("a = a + up; up = up + 1; return a, b, c, nosuch", nil, 0, { c = "env" }))
-			return a, r
+			return a, r, up	-- makes `up` an upvalue of frame
 		end
 		local a, r = frame()
 		T.eq(a, 11, "local written back")
