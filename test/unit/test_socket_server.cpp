@@ -17,6 +17,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <functional>
@@ -43,11 +45,24 @@ struct event {
 class harness {
 public:
     explicit harness(int max_socket = 65536)
-        : server_(hooks(), max_socket), thread_([this] { server_.run(); }) {
+        : server_(hooks(), max_socket), thread_([this] {
+              server_.run();
+              std::lock_guard guard(mutex_);
+              stopped_ = true;
+              cond_.notify_all();
+          }) {
         std::signal(SIGPIPE, SIG_IGN); // as the runtime's main does
     }
     ~harness() {
         server_.exit();
+        {
+            // A loop that never takes the exit command must fail the run, not hang it.
+            std::unique_lock guard(mutex_);
+            if (!cond_.wait_for(guard, 60s, [this] { return stopped_; })) {
+                std::fprintf(stderr, "socket server loop did not exit within 60 s\n");
+                std::abort();
+            }
+        }
         thread_.join();
     }
 
@@ -55,7 +70,7 @@ public:
 
     // Removes and returns the first recorded event that matches; fails the
     // test if none arrives in time.
-    event wait(const std::function<bool(const event &)> &match, std::chrono::milliseconds timeout = 10s) {
+    event wait(const std::function<bool(const event &)> &match, std::chrono::milliseconds timeout = 30s) {
         std::unique_lock guard(mutex_);
         auto deadline = std::chrono::steady_clock::now() + timeout;
         for (;;) {
@@ -72,13 +87,13 @@ public:
         }
     }
 
-    event wait(int type, int id, std::chrono::milliseconds timeout = 10s) {
+    event wait(int type, int id, std::chrono::milliseconds timeout = 30s) {
         INFO("event type " << type << " for id " << id);
         return wait([=](const event &ev) { return ev.type == type && ev.id == id; }, timeout);
     }
 
     // Concatenates DATA of `id` until `n` bytes arrived; every piece must go to `owner`.
-    std::string read(int id, size_t n, uint32_t owner, std::chrono::milliseconds timeout = 20s) {
+    std::string read(int id, size_t n, uint32_t owner, std::chrono::milliseconds timeout = 30s) {
         std::string got;
         while (got.size() < n) {
             event ev = wait(SKYNET_SOCKET_TYPE_DATA, id, timeout);
@@ -165,6 +180,7 @@ private:
     std::deque<event> events_;
     std::vector<std::string> logs_;
     int wakeups_ = 0;
+    bool stopped_ = false; // run() has returned
     skynet::socket_server server_;
     std::thread thread_;
 };
@@ -263,7 +279,7 @@ struct udp_peer {
         fd = ::socket(family, SOCK_DGRAM, 0);
         if (fd < 0)
             return false;
-        timeval tv{10, 0};
+        timeval tv{30, 0};
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
         if (family == AF_INET) {
             auto *v4 = reinterpret_cast<sockaddr_in *>(&addr);
@@ -308,6 +324,7 @@ struct udp_peer {
         char buf[2048];
         socklen_t flen = sizeof(from);
         ssize_t n = ::recvfrom(fd, buf, sizeof(buf), 0, reinterpret_cast<sockaddr *>(&from), &flen);
+        INFO("recvfrom: " << std::strerror(errno));
         REQUIRE(n >= 0);
         return std::string(buf, n);
     }
