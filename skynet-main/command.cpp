@@ -169,49 +169,51 @@ const char *cmd_stat(skynet_context *ctx, const char *param) {
     return ctx->result;
 }
 
-const char *cmd_logon(skynet_context *ctx, const char *param) {
+// Runs `fn` on the service named by the first word of `param`, holding a
+// reference so that it cannot be retired meanwhile; unknown targets are ignored.
+using target_fn = void (*)(skynet_context *ctx, skynet_context *target, uint32_t handle,
+                           const char *param);
+
+const char *with_target(skynet_context *ctx, const char *param, target_fn fn) {
     uint32_t handle = skynet_tohandle(ctx, param);
     if (handle == 0)
         return nullptr;
     skynet_context *target = skynet_handle_grab(handle);
     if (target == nullptr)
         return nullptr;
-    if (target->logfile.load() == nullptr) {
-        FILE *f = skynet_log_open(ctx, handle);
-        FILE *expected = nullptr;
-        if (f && !target->logfile.compare_exchange_strong(expected, f))
-            std::fclose(f); // another thread opened it first
-    }
+    fn(ctx, target, handle, param);
     skynet_context_release(target);
     return nullptr;
+}
+
+const char *cmd_logon(skynet_context *ctx, const char *param) {
+    return with_target(
+        ctx, param, [](skynet_context *ctx, skynet_context *target, uint32_t handle, const char *) {
+            if (target->logfile.load() != nullptr)
+                return;
+            FILE *f = skynet_log_open(ctx, handle);
+            FILE *expected = nullptr;
+            if (f && !target->logfile.compare_exchange_strong(expected, f))
+                std::fclose(f); // another thread opened it first
+        });
 }
 
 const char *cmd_logoff(skynet_context *ctx, const char *param) {
-    uint32_t handle = skynet_tohandle(ctx, param);
-    if (handle == 0)
-        return nullptr;
-    skynet_context *target = skynet_handle_grab(handle);
-    if (target == nullptr)
-        return nullptr;
-    if (FILE *f = target->logfile.exchange(nullptr))
-        skynet_log_close(ctx, f, handle);
-    skynet_context_release(target);
-    return nullptr;
+    return with_target(
+        ctx, param, [](skynet_context *ctx, skynet_context *target, uint32_t handle, const char *) {
+            if (FILE *f = target->logfile.exchange(nullptr))
+                skynet_log_close(ctx, f, handle);
+        });
 }
 
 const char *cmd_signal(skynet_context *ctx, const char *param) {
-    uint32_t handle = skynet_tohandle(ctx, param);
-    if (handle == 0)
-        return nullptr;
-    skynet_context *target = skynet_handle_grab(handle);
-    if (target == nullptr)
-        return nullptr;
-    int sig = 0;
-    if (const char *sp = std::strchr(param, ' '))
-        sig = static_cast<int>(std::strtol(sp + 1, nullptr, 0));
-    skynet_module_instance_signal(target->mod, target->instance, sig);
-    skynet_context_release(target);
-    return nullptr;
+    return with_target(ctx, param,
+                       [](skynet_context *, skynet_context *target, uint32_t, const char *param) {
+                           int sig = 0;
+                           if (const char *sp = std::strchr(param, ' '))
+                               sig = static_cast<int>(std::strtol(sp + 1, nullptr, 0));
+                           skynet_module_instance_signal(target->mod, target->instance, sig);
+                       });
 }
 
 struct command_entry {

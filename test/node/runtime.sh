@@ -51,32 +51,32 @@ wait_for() {
 }
 
 # 1. usage and config errors exit 1 with one clear line
-out=$(timeout 10 "$bin" 2>&1); rc=$?
+out=$(timeout 30 "$bin" 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q "Usage" && pass "no config: usage, exit 1" || fail "no config" "rc=$rc $out"
 
-out=$(timeout 10 "$bin" "$tmp/none.cfg" 2>&1); rc=$?
+out=$(timeout 30 "$bin" "$tmp/none.cfg" 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q "cannot open" && pass "missing config: exit 1" || fail "missing config" "rc=$rc $out"
 
 echo 'thread = = 2' > "$tmp/syntax.cfg"
-out=$(timeout 10 "$bin" "$tmp/syntax.cfg" 2>&1); rc=$?
+out=$(timeout 30 "$bin" "$tmp/syntax.cfg" 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q "syntax.cfg:1" && pass "config syntax error: exit 1" || fail "config syntax" "rc=$rc $out"
 
 config thread0 'thread = 0'
 sed -i '/^thread = 2$/d' "$tmp/thread0.cfg"
-out=$(timeout 10 "$bin" "$tmp/thread0.cfg" 2>&1); rc=$?
+out=$(timeout 30 "$bin" "$tmp/thread0.cfg" 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q "Invalid thread 0" && pass "thread = 0: exit 1" || fail "thread 0" "rc=$rc $out"
 
 # 2. a bootstrap that cannot start stops the node with exit 1
 config boot 'bootstrap = "snlua no_such_bootstrap"'
-out=$(timeout 20 "$bin" "$tmp/boot.cfg" 2>&1); rc=$?
+out=$(timeout 60 "$bin" "$tmp/boot.cfg" 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q "Bootstrap error : snlua no_such_bootstrap" \
     && pass "bootstrap failure: exit 1" || fail "bootstrap failure" "rc=$rc $(echo "$out" | tail -3)"
 
 # 3. an unknown start service is reported; the node keeps running; SIGTERM ends it with 0
 config nostart 'start = "no_such_start"'
-timeout 30 "$bin" "$tmp/nostart.cfg" >"$tmp/nostart.out" 2>&1 &
+timeout 60 "$bin" "$tmp/nostart.cfg" >"$tmp/nostart.out" 2>&1 &
 pid=$!; pids+=($pid)
-if wait_for "$tmp/nostart.out" "KILL self" 10 && grep -q "cannot open" "$tmp/nostart.out" && kill -0 $pid 2>/dev/null; then
+if wait_for "$tmp/nostart.out" "KILL self" 30 && grep -q "cannot open" "$tmp/nostart.out" && kill -0 $pid 2>/dev/null; then
     kill -TERM $pid; wait $pid; rc=$?
     [ $rc -eq 0 ] && pass "unknown start: logged, node alive, SIGTERM exits 0" || fail "unknown start" "rc=$rc"
 else
@@ -85,12 +85,12 @@ fi
 
 # 4. SIGHUP makes the file logger reopen its file
 config hup "logger = \"$tmp/hup.log\"" 'node_case = "idle"'
-timeout 30 "$bin" "$tmp/hup.cfg" >"$tmp/hup.out" 2>&1 &
+timeout 60 "$bin" "$tmp/hup.cfg" >"$tmp/hup.out" 2>&1 &
 pid=$!; pids+=($pid)
-if wait_for "$tmp/hup.out" READY 10 && wait_for "$tmp/hup.log" "LAUNCH snlua svc_node_main" 5; then
+if wait_for "$tmp/hup.out" READY 30 && wait_for "$tmp/hup.log" "LAUNCH snlua svc_node_main" 30; then
     mv "$tmp/hup.log" "$tmp/hup.log.1"
     kill -HUP $pid
-    for ((i = 0; i < 100; i++)); do [ -e "$tmp/hup.log" ] && break; sleep 0.05; done
+    for ((i = 0; i < 600; i++)); do [ -e "$tmp/hup.log" ] && break; sleep 0.05; done
     kill -TERM $pid; wait $pid; rc=$?
     [ -e "$tmp/hup.log" ] && [ $rc -eq 0 ] && grep -q "Shutdown requested" "$tmp/hup.log" \
         && grep -Eq '^[0-9]{2}/[0-9]{2}/[0-9]{2} [0-9:.]+ \[:00000002\] LAUNCH' "$tmp/hup.log.1" \
@@ -101,14 +101,14 @@ fi
 
 # 5. daemon: pid file while running, removed at exit
 config daemon "daemon = \"$tmp/node.pid\"" "logger = \"$tmp/daemon.log\"" 'node_case = "idle"'
-timeout 10 "$bin" "$tmp/daemon.cfg" >/dev/null 2>&1
-for ((i = 0; i < 100; i++)); do [ -s "$tmp/node.pid" ] && break; sleep 0.05; done
+timeout 30 "$bin" "$tmp/daemon.cfg" >/dev/null 2>&1
+for ((i = 0; i < 600; i++)); do [ -s "$tmp/node.pid" ] && break; sleep 0.05; done
 dpid=$(cat "$tmp/node.pid" 2>/dev/null)
 if [ -n "$dpid" ] && kill -0 "$dpid" 2>/dev/null; then
     pids+=($dpid)
-    out=$(timeout 10 "$bin" "$tmp/daemon.cfg" 2>&1); rc=$?
+    out=$(timeout 30 "$bin" "$tmp/daemon.cfg" 2>&1); rc=$?
     kill -TERM "$dpid"
-    for ((i = 0; i < 200; i++)); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.05; done
+    for ((i = 0; i < 600; i++)); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.05; done
     [ $rc -eq 1 ] && echo "$out" | grep -q "already running" && [ ! -e "$tmp/node.pid" ] \
         && pass "daemon: pid file, second start refused, removed at exit" || fail "daemon" "rc=$rc $out"
 else
@@ -117,17 +117,17 @@ fi
 
 # 6. an external C service from cpath answers through the C ABI
 config csvc 'node_case = "cservice"'
-timeout 30 "$bin" "$tmp/csvc.cfg" >"$tmp/csvc.out" 2>&1 &
+timeout 60 "$bin" "$tmp/csvc.cfg" >"$tmp/csvc.out" 2>&1 &
 pid=$!; pids+=($pid)
-wait_for "$tmp/csvc.out" "CSERVICE echo: hi" 10 && wait_for "$tmp/csvc.out" "echotext #1 from :00000008: hi" 5 \
+wait_for "$tmp/csvc.out" "CSERVICE echo: hi" 30 && wait_for "$tmp/csvc.out" "echotext #1 from :00000008: hi" 30 \
     && pass "external C service" || fail "external C service" "$(tail -3 "$tmp/csvc.out")"
 stop $pid
 
 # 7. the monitor reports a service stuck in one message
 config endless 'node_case = "endless"'
-timeout 30 "$bin" "$tmp/endless.cfg" >"$tmp/endless.out" 2>&1 &
+timeout 60 "$bin" "$tmp/endless.cfg" >"$tmp/endless.out" 2>&1 &
 pid=$!; pids+=($pid)
-if wait_for "$tmp/endless.out" "maybe in an endless loop" 15; then
+if wait_for "$tmp/endless.out" "maybe in an endless loop" 30; then
     pass "endless loop reported by the monitor"
 else
     fail "endless loop" "$(tail -3 "$tmp/endless.out")"
@@ -137,7 +137,7 @@ stop $pid
 # 8. LOGON/LOGOFF write the per-service message log under logpath
 mkdir -p "$tmp/logpath"
 config logon "logpath = \"$tmp/logpath\"" 'node_case = "logon"'
-out=$(timeout 20 "$bin" "$tmp/logon.cfg" 2>&1)
+out=$(timeout 60 "$bin" "$tmp/logon.cfg" 2>&1)
 h=$(echo "$out" | sed -n 's/^LOGGED //p')
 f="$tmp/logpath/$h.log"
 [ -n "$h" ] && grep -q "open time" "$f" && grep -q "close time" "$f" && grep -Eq '^:[0-9a-f]{8} 10 [0-9]+ [0-9]+ ' "$f" \
@@ -145,11 +145,11 @@ f="$tmp/logpath/$h.log"
 
 # 9. a Lua log service replaces the C logger
 config userlog 'logservice = "snlua"' 'logger = "svc_node_userlog"' 'node_case = "userlog"'
-timeout 30 "$bin" "$tmp/userlog.cfg" >"$tmp/userlog.out" 2>&1 &
+timeout 60 "$bin" "$tmp/userlog.cfg" >"$tmp/userlog.out" 2>&1 &
 pid=$!; pids+=($pid)
-if wait_for "$tmp/userlog.out" "USERLOG :00000008 to the lua logger" 10; then
+if wait_for "$tmp/userlog.out" "USERLOG :00000008 to the lua logger" 30; then
     kill -HUP $pid
-    wait_for "$tmp/userlog.out" "USERLOG SIGHUP" 5 && pass "Lua logservice gets text and SIGHUP" || fail "userlog" "no SIGHUP"
+    wait_for "$tmp/userlog.out" "USERLOG SIGHUP" 30 && pass "Lua logservice gets text and SIGHUP" || fail "userlog" "no SIGHUP"
 else
     fail "userlog" "$(tail -3 "$tmp/userlog.out")"
 fi
@@ -157,7 +157,7 @@ stop $pid
 
 # 10. print is line-buffered into a pipe
 config print 'node_case = "print"'
-timeout 30 "$bin" "$tmp/print.cfg" 2>&1 | { read -r -t 10 a; while [ "$a" != "LINE1" ] && read -r -t 10 a; do :; done; read -r -t 10 b; echo "$a $b"; } >"$tmp/print.out"
+timeout 60 "$bin" "$tmp/print.cfg" 2>&1 | { read -r -t 30 a; while [ "$a" != "LINE1" ] && read -r -t 30 a; do :; done; read -r -t 30 b; echo "$a $b"; } >"$tmp/print.out"
 pkill -9 -f "$tmp/print.cfg" 2>/dev/null
 grep -q "LINE1 LINE2" "$tmp/print.out" && pass "print reaches a pipe line by line" || fail "print" "$(cat "$tmp/print.out")"
 
