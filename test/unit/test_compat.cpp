@@ -40,7 +40,8 @@ struct lua_state {
     // Runs a chunk; answers "" or the error it raised.
     std::string run(const char *code) {
         lua_settop(L, 0);
-        if (luaL_loadbuffer(L, code, std::strlen(code), "=test") != 0 || lua_pcall(L, 0, 0, 0) != 0) {
+        if (luaL_loadbuffer(L, code, std::strlen(code), "=test") != 0 ||
+            lua_pcall(L, 0, 0, 0) != 0) {
             const char *err = lua_tostring(L, -1);
             std::string msg = err ? err : "(non-string error)";
             lua_settop(L, 0);
@@ -387,8 +388,8 @@ TEST_CASE("print writes one flushed line", "[compat]") {
     int saved = dup(STDOUT_FILENO);
     REQUIRE(saved >= 0);
     REQUIRE(dup2(fds[1], STDOUT_FILENO) == STDOUT_FILENO);
-    std::string err =
-        s.run("print('a', 1, nil, true, setmetatable({}, {__tostring = function() return 'obj' end}))");
+    std::string err = s.run(
+        "print('a', 1, nil, true, setmetatable({}, {__tostring = function() return 'obj' end}))");
     // Without a flush in print the line is still in stdio's buffer: the pipe
     // sees end of file once every write end is closed.
     dup2(saved, STDOUT_FILENO);

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "hexdigest.h"
 #include "lua/modules.h"
 #include "skynet_malloc.h"
 #include "skynet_socket.h"
@@ -21,74 +22,6 @@
 using json = nlohmann::json;
 
 namespace {
-
-// --- SHA-256, for the vectors that record only a hash of large strings ---
-
-std::string sha256_hex(const std::string &data) {
-    static const uint32_t k[64] = {
-        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-        0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-        0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-        0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-        0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-        0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-        0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
-    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    auto rotr = [](uint32_t x, int n) { return (x >> n) | (x << (32 - n)); };
-
-    std::string msg = data;
-    uint64_t bits = static_cast<uint64_t>(data.size()) * 8;
-    msg.push_back(static_cast<char>(0x80));
-    while (msg.size() % 64 != 56)
-        msg.push_back('\0');
-    for (int i = 7; i >= 0; --i)
-        msg.push_back(static_cast<char>(bits >> (i * 8)));
-
-    for (size_t off = 0; off < msg.size(); off += 64) {
-        uint32_t w[64];
-        for (int i = 0; i < 16; ++i) {
-            const auto *b = reinterpret_cast<const uint8_t *>(msg.data() + off + i * 4);
-            w[i] = uint32_t(b[0]) << 24 | uint32_t(b[1]) << 16 | uint32_t(b[2]) << 8 | b[3];
-        }
-        for (int i = 16; i < 64; ++i) {
-            uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
-            uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
-            w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-        }
-        uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
-        for (int i = 0; i < 64; ++i) {
-            uint32_t t1 = hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + k[i] + w[i];
-            uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-            hh = g;
-            g = f;
-            f = e;
-            e = d + t1;
-            d = c;
-            c = b;
-            b = a;
-            a = t1 + t2;
-        }
-        h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
-    }
-    static const char digits[] = "0123456789abcdef";
-    std::string out;
-    for (uint32_t v : h)
-        for (int i = 28; i >= 0; i -= 4)
-            out.push_back(digits[(v >> i) & 0xf]);
-    return out;
-}
-
-std::string to_hex(const std::string &s) {
-    static const char digits[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : s) {
-        out.push_back(digits[c >> 4]);
-        out.push_back(digits[c & 0xf]);
-    }
-    return out;
-}
 
 // Checks bytes against a vector field set: `<p>hex`, or `<p>len` +
 // `<p>head_hex` + `<p>sha256` for large strings.
@@ -198,7 +131,7 @@ int dummy_context;
 
 // A LuaJIT state with the two modules in package.preload and the test helpers.
 class Lua {
-public:
+  public:
     explicit Lua(bool with_context = true) : L_(luaL_newstate()) {
         luaL_openlibs(L_);
         if (with_context) {
@@ -224,7 +157,8 @@ public:
 
     // Runs code; returns "" or the error message.
     std::string run(const std::string &code) {
-        if (luaL_loadbuffer(L_, code.data(), code.size(), "=test") != 0 || lua_pcall(L_, 0, 0, 0) != 0) {
+        if (luaL_loadbuffer(L_, code.data(), code.size(), "=test") != 0 ||
+            lua_pcall(L_, 0, 0, 0) != 0) {
             std::string err = lua_tostring(L_, -1);
             lua_pop(L_, 1);
             return err;
@@ -240,7 +174,8 @@ public:
     }
 
     // H.data(fd, chunk) → type ("" for none) and delivered frames.
-    std::pair<std::string, std::vector<std::pair<int, std::string>>> data(int fd, const std::string &chunk) {
+    std::pair<std::string, std::vector<std::pair<int, std::string>>>
+    data(int fd, const std::string &chunk) {
         lua_getglobal(L_, "H");
         lua_getfield(L_, -1, "data");
         lua_pushinteger(L_, fd);
@@ -295,7 +230,7 @@ public:
         return frame;
     }
 
-private:
+  private:
     lua_State *L_;
 };
 
@@ -631,7 +566,8 @@ TEST_CASE("netpack fuzz: random frames in random splits come out intact", "[netp
 
 // --- socketdriver: pure functions and the read buffer ---
 
-TEST_CASE("socketdriver read buffer: push, pop, readline, readall, clear", "[netpack][socketdriver]") {
+TEST_CASE("socketdriver read buffer: push, pop, readline, readall, clear",
+          "[netpack][socketdriver]") {
     Lua lua;
     CHECK(lua.run(R"(
         local driver = require "skynet.socketdriver"
