@@ -1405,8 +1405,13 @@ void socket_server::impl::start(command &c) {
         return;
     }
     if (s->type == socket_type::halfclose_read) {
-        // a close may be on its way to the owner
-        emit_text(c.owner, SKYNET_SOCKET_TYPE_ERROR, c.id, 0, "socket closed");
+        // The owner resuming a paused socket whose peer has closed: its CLOSE
+        // is already on the way and, as upstream, nothing more is said (an
+        // ERROR would make socket.lua shut the socket down, dropping what is
+        // still to be sent). Anyone else would wait for an event that never
+        // comes to them.
+        if (c.owner != s->owner)
+            emit_text(c.owner, SKYNET_SOCKET_TYPE_ERROR, c.id, 0, "socket closed");
         return;
     }
     s->reading = true;

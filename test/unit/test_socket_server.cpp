@@ -634,6 +634,51 @@ TEST_CASE("peer close: one CLOSE, writing still allowed", "[socket]") {
     CHECK(h.count(SKYNET_SOCKET_TYPE_CLOSE, p.server) == 0);
 }
 
+// socket.lua resumes a paused socket (start by its owner) when a read needs
+// more input; if the peer's EOF came first, upstream says nothing more and
+// the reply still goes out. Another service starting it hears an ERROR.
+TEST_CASE("start after the peer's EOF: silent for the owner, the reply is delivered", "[socket]") {
+    harness h;
+    auto [lid, port] = listen_on(h, 1);
+    int raw = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa.sin_port = htons(port);
+    REQUIRE(::connect(raw, reinterpret_cast<sockaddr *>(&sa), sizeof(sa)) == 0);
+    timeval tv{30, 0};
+    setsockopt(raw, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    int sid = h.wait(SKYNET_SOCKET_TYPE_ACCEPT, lid).ud;
+    h.srv().start(3, sid);
+    h.wait(SKYNET_SOCKET_TYPE_CONNECT, sid);
+    REQUIRE(::write(raw, "request", 7) == 7);
+    REQUIRE(::shutdown(raw, SHUT_WR) == 0);
+    CHECK(h.read(sid, 7, 3) == "request");
+    CHECK(h.wait(SKYNET_SOCKET_TYPE_CLOSE, sid).owner == 3);
+
+    h.srv().pause(3, sid);
+    h.srv().start(3, sid);
+    h.srv().start(4, sid);
+    CHECK(h.wait(SKYNET_SOCKET_TYPE_ERROR, sid).owner == 4);
+    const std::string reply = pattern(1024 * 1024);
+    REQUIRE(send_text(h.srv(), sid, reply) == 0);
+    h.srv().close(3, sid);
+    std::string got;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(raw, buf, sizeof(buf));
+        REQUIRE(n >= 0);
+        if (n == 0)
+            break;
+        got.append(buf, n);
+    }
+    ::close(raw);
+    CHECK(got == reply);
+    info_list after(h.srv().info());
+    CHECK(h.count(SKYNET_SOCKET_TYPE_ERROR, sid) == 0);
+    CHECK(h.count(SKYNET_SOCKET_TYPE_CLOSE, sid) == 0);
+}
+
 TEST_CASE("shutdown closes at once and drops pending data", "[socket]") {
     harness h;
     tcp_pair p = make_pair(h);
