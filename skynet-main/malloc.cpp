@@ -5,6 +5,22 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <malloc.h>
+
+namespace {
+
+// glibc's defaults hand memory back to the kernel as soon as 128 KiB lie
+// free at the top of an arena, and map blocks from 128 KiB up afresh. Socket
+// buffers are allocated on one thread and freed on another, so under a busy
+// stream most bytes landed in newly faulted, zeroed pages. Keep freed memory
+// for reuse, as jemalloc (upstream's allocator) does.
+[[gnu::constructor]] void keep_freed_memory() {
+    mallopt(M_MMAP_THRESHOLD, 16 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+}
+
+} // namespace
+
 extern "C" {
 
 void *skynet_malloc(size_t sz) {

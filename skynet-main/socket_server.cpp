@@ -34,7 +34,11 @@ namespace skynet {
 namespace {
 
 constexpr int MIN_READ_BUFFER = 64;
-constexpr int MAX_READ_BUFFER = 1 << 30;
+// Upstream lets the read size double without bound. Past 64 KiB a single
+// read exceeds half of socket.lua's 128 KiB pause threshold, so a fast
+// stream pauses and resumes its socket on nearly every message, and the
+// big blocks cost fresh pages instead of recycled ones.
+constexpr int MAX_READ_BUFFER = 64 * 1024;
 constexpr int64_t WARNING_SIZE = 1024 * 1024;
 constexpr size_t MAX_INFO = 128;
 constexpr size_t UDP_ADDRESS_SIZE = 19;
@@ -72,6 +76,7 @@ enum class op : uint8_t {
     send_high,
     send_low,
     send_udp,
+    send_rest,
     udp_open,
     udp_dial,
     udp_peer,
@@ -199,6 +204,12 @@ struct wb_list {
     write_buffer *tail = nullptr;
 
     bool empty() const { return head == nullptr; }
+    void push_front(write_buffer *wb) {
+        wb->next = head;
+        head = wb;
+        if (tail == nullptr)
+            tail = wb;
+    }
     void push_back(write_buffer *wb) {
         wb->next = nullptr;
         if (tail)
@@ -218,7 +229,7 @@ struct wb_list {
 
 // Nodes are recycled: a busy socket queues and retires one per send.
 class wb_pool {
-public:
+  public:
     write_buffer *get() {
         if (free_ == nullptr)
             grow();
@@ -238,7 +249,7 @@ public:
             retire(list.pop_front());
     }
 
-private:
+  private:
     static constexpr int CHUNK = 256;
     void grow() {
         chunks_.push_back(std::make_unique<write_buffer[]>(CHUNK));
@@ -279,6 +290,23 @@ struct socket_server::impl {
         std::atomic<int> id{0};
         std::atomic<socket_type> type{socket_type::invalid};
         std::atomic<bool> closing{false};
+        // Upstream's direct write: while the loop has nothing queued for a
+        // connected TCP socket, a sender writes to the fd itself, saving the
+        // copy and the hand-over. `direct` is only set and cleared by the
+        // loop, under `wlock`; a sender writes only while holding `wlock`
+        // with `direct` set and no command of its kind pending, so the loop
+        // and senders never write (or close the fd) at the same time.
+        std::atomic<bool> direct{false};
+        std::atomic<int> pending{0}; // sends/closes queued, not yet taken by the loop
+        std::atomic<uint64_t> direct_bytes{0};
+        std::atomic<uint64_t> direct_wtime{0};
+        std::mutex wlock;
+        int fd = -1; // guarded by wlock, meaningful while direct
+        // What a partial direct write left over (guarded by wlock); the
+        // loop puts it first in line before anything else is queued.
+        void *rest = nullptr;
+        char *rest_ptr = nullptr;
+        size_t rest_sz = 0;
         std::unique_ptr<sock> s;
     };
 
@@ -300,9 +328,11 @@ struct socket_server::impl {
     slot &slot_of(int id) { return slots[static_cast<unsigned>(id) % max_socket]; }
     socket_type peek(int id);
     bool push(command &&c);
+    bool push_counted(command &&c);
     void discard(command &c);
     void logf(const char *fmt, ...) __attribute__((format(printf, 2, 3)));
     int submit_send(socket_sendbuffer *buf, op what, const uint8_t *address);
+    bool try_direct(socket_sendbuffer *buf);
     int submit_udp(uint32_t owner, int fd, int family, const uint8_t *peer);
     socket_info *info();
 
@@ -314,6 +344,9 @@ struct socket_server::impl {
     sock &attach(int id, uint32_t owner, protocol proto);
     void release_slot(int id);
     void set_type(sock &s, socket_type t);
+    void take_pending(int id);
+    void allow_direct(sock &s);
+    void stop_direct(int id);
     void force_close(sock &s);
     void discard_handle(sock &s);
     void emit(uint32_t owner, int type, int id, int ud, void *data);
@@ -393,7 +426,8 @@ bool pending_writes(const sock &s);
 } // namespace
 
 struct sock {
-    sock(socket_server::impl *srv, int i, uint32_t o, protocol p) : server(srv), id(i), owner(o), proto(p) {}
+    sock(socket_server::impl *srv, int i, uint32_t o, protocol p)
+        : server(srv), id(i), owner(o), proto(p) {}
     ~sock() {
         server->pool.retire_all(high);
         server->pool.retire_all(low);
@@ -419,12 +453,12 @@ struct sock {
     socket_type type = socket_type::reserve;
     handle_kind kind = handle_kind::none;
     std::unique_ptr<uv_any_handle> h;
-    int listen_fd = -1;          // a listener's fd: uv_poll does not own it
-    bool reading = true;   // what the owner asked for
-    bool polling = false;  // what libuv is doing
-    bool closing = false;  // close() requested: flush, then close
-    bool closed = false;   // handed to uv_close; memory lives until its callback
-    bool dirty = false;    // queued in impl::dirty
+    int listen_fd = -1;   // a listener's fd: uv_poll does not own it
+    bool reading = true;  // what the owner asked for
+    bool polling = false; // what libuv is doing
+    bool closing = false; // close() requested: flush, then close
+    bool closed = false;  // handed to uv_close; memory lives until its callback
+    bool dirty = false;   // queued in impl::dirty
     bool in_flight = false;
     int read_size = MIN_READ_BUFFER;
     wb_list high, low, flight; // flight: handed to uv_write / uv_udp_send
@@ -444,7 +478,9 @@ namespace {
 
 using impl = socket_server::impl;
 
-bool pending_writes(const sock &s) { return !s.high.empty() || !s.low.empty() || s.in_flight; }
+bool pending_writes(const sock &s) {
+    return !s.high.empty() || !s.low.empty() || s.in_flight;
+}
 
 bool nothing_to_send(const sock &s) {
     return !pending_writes(s) || s.type == socket_type::halfclose_write;
@@ -456,12 +492,17 @@ bool can_read(socket_type t) {
 }
 
 bool can_write(socket_type t) {
-    return t == socket_type::connected || t == socket_type::halfclose_read || t == socket_type::bind;
+    return t == socket_type::connected || t == socket_type::halfclose_read ||
+           t == socket_type::bind;
 }
 
-sock &owner_of(uv_handle_t *h) { return *static_cast<sock *>(h->data); }
+sock &owner_of(uv_handle_t *h) {
+    return *static_cast<sock *>(h->data);
+}
 
-void on_async(uv_async_t *h) { static_cast<impl *>(h->data)->on_commands(); }
+void on_async(uv_async_t *h) {
+    static_cast<impl *>(h->data)->on_commands();
+}
 
 void on_prepare(uv_prepare_t *h) {
     auto *ss = static_cast<impl *>(h->data);
@@ -471,7 +512,9 @@ void on_prepare(uv_prepare_t *h) {
     }
 }
 
-void on_sock_closed(uv_handle_t *h) { std::unique_ptr<sock> gone(static_cast<sock *>(h->data)); }
+void on_sock_closed(uv_handle_t *h) {
+    std::unique_ptr<sock> gone(static_cast<sock *>(h->data));
+}
 
 void on_husk_closed(uv_handle_t *h) {
     std::unique_ptr<uv_any_handle> gone(reinterpret_cast<uv_any_handle *>(h));
@@ -588,6 +631,8 @@ socket_server::impl::~impl() {
         logf("socket-server error: event loop still busy at exit: %s", uv_strerror(err));
     if (reserve_fd >= 0)
         ::close(reserve_fd);
+    for (int i = 0; i < max_socket; i++)
+        skynet_free(slots[i].rest);
 }
 
 void socket_server::impl::logf(const char *fmt, ...) {
@@ -603,13 +648,15 @@ int socket_server::impl::reserve_id() {
     for (int i = 0; i < max_socket; i++) {
         // Ids count up through the positive ints and wrap, so a stale id
         // is not handed out again for about 2^31 allocations.
-        int id = static_cast<int>((alloc_id.fetch_add(1, std::memory_order_relaxed) + 1) & 0x7fffffff);
+        int id =
+            static_cast<int>((alloc_id.fetch_add(1, std::memory_order_relaxed) + 1) & 0x7fffffff);
         if (id == 0)
             continue;
         slot &sl = slot_of(id);
         socket_type expected = socket_type::invalid;
         if (sl.type.load(std::memory_order_acquire) == expected &&
-            sl.type.compare_exchange_strong(expected, socket_type::reserve, std::memory_order_acq_rel)) {
+            sl.type.compare_exchange_strong(expected, socket_type::reserve,
+                                            std::memory_order_acq_rel)) {
             sl.id.store(id, std::memory_order_release);
             sl.closing.store(false, std::memory_order_relaxed);
             return id;
@@ -642,6 +689,17 @@ bool socket_server::impl::push(command &&c) {
     if (wake)
         uv_async_send(&async);
     return true;
+}
+
+// Sends and closes are counted per slot until the loop takes them: a
+// direct write must not overtake them.
+bool socket_server::impl::push_counted(command &&c) {
+    slot &sl = slot_of(c.id);
+    sl.pending.fetch_add(1, std::memory_order_acq_rel);
+    if (push(std::move(c)))
+        return true;
+    sl.pending.fetch_sub(1, std::memory_order_acq_rel);
+    return false;
 }
 
 void socket_server::impl::discard(command &c) {
@@ -680,6 +738,8 @@ int socket_server::impl::submit_send(socket_sendbuffer *buf, op what, const uint
             skynet_free(const_cast<void *>(buf->buffer));
         return -1;
     }
+    if (what == op::send_high && try_direct(buf))
+        return 0;
     command c(what);
     c.id = id;
     c.sz = buf->sz;
@@ -691,7 +751,53 @@ int socket_server::impl::submit_send(socket_sendbuffer *buf, op what, const uint
     }
     if (address)
         std::memcpy(c.address, address, udp_address_size(address[0]));
-    return push(std::move(c)) ? 0 : -1;
+    return push_counted(std::move(c)) ? 0 : -1;
+}
+
+// The sender's own write, when the loop has nothing queued for the socket.
+// What the kernel does not take is kept in the slot (copied unless the
+// sender gave up its buffer) and handed to the loop, which sends it first.
+bool socket_server::impl::try_direct(socket_sendbuffer *buf) {
+    slot &sl = slot_of(buf->id);
+    if (!sl.direct.load(std::memory_order_acquire) ||
+        sl.pending.load(std::memory_order_acquire) != 0)
+        return false;
+    std::unique_lock guard(sl.wlock, std::try_to_lock);
+    if (!guard.owns_lock() || !sl.direct.load(std::memory_order_relaxed) ||
+        sl.pending.load(std::memory_order_relaxed) != 0 ||
+        sl.id.load(std::memory_order_relaxed) != buf->id)
+        return false;
+    const auto *data = static_cast<const char *>(buf->buffer);
+    ssize_t n = buf->sz > 0 ? ::send(sl.fd, data, buf->sz, MSG_DONTWAIT | MSG_NOSIGNAL) : 0;
+    if (n < 0)
+        n = 0; // the loop tries again and reports a real error
+    if (n > 0) {
+        sl.direct_bytes.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
+        sl.direct_wtime.store(now.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    }
+    size_t left = buf->sz - static_cast<size_t>(n);
+    if (left == 0) {
+        guard.unlock();
+        if (buf->type == SOCKET_BUFFER_MEMORY)
+            skynet_free(const_cast<void *>(buf->buffer));
+        return true;
+    }
+    if (buf->type == SOCKET_BUFFER_MEMORY) {
+        sl.rest = const_cast<void *>(buf->buffer);
+        sl.rest_ptr = static_cast<char *>(sl.rest) + n;
+    } else {
+        sl.rest = skynet_malloc(left);
+        std::memcpy(sl.rest, data + n, left);
+        sl.rest_ptr = static_cast<char *>(sl.rest);
+    }
+    sl.rest_sz = left;
+    sl.direct.store(false, std::memory_order_relaxed);
+    command c(op::send_rest);
+    c.id = buf->id;
+    sl.pending.fetch_add(1, std::memory_order_acq_rel); // before the lock goes
+    guard.unlock();
+    push(std::move(c)); // refused only once shutting down, which frees the rest
+    return true;
 }
 
 int socket_server::impl::submit_udp(uint32_t owner, int fd, int family, const uint8_t *peer) {
@@ -745,6 +851,18 @@ void socket_server::impl::on_commands() {
 
 void socket_server::impl::dispatch(command &c) {
     switch (c.what) {
+    case op::send_high:
+    case op::send_low:
+    case op::send_udp:
+    case op::send_rest:
+    case op::close:
+    case op::shutdown:
+        take_pending(c.id);
+        break;
+    default:
+        break;
+    }
+    switch (c.what) {
     case op::listen:
         open_listener(c);
         break;
@@ -778,6 +896,8 @@ void socket_server::impl::dispatch(command &c) {
     case op::send_udp:
         queue_send(c, false, c.address);
         break;
+    case op::send_rest:
+        break; // take_pending did the work
     case op::udp_open:
         open_udp(c, false);
         break;
@@ -832,11 +952,14 @@ sock *socket_server::impl::find(int id) {
 sock &socket_server::impl::attach(int id, uint32_t owner, protocol proto) {
     slot &sl = slot_of(id);
     sl.s = std::make_unique<sock>(this, id, owner, proto);
+    sl.direct_bytes.store(0, std::memory_order_relaxed);
+    sl.direct_wtime.store(0, std::memory_order_relaxed);
     return *sl.s;
 }
 
 void socket_server::impl::release_slot(int id) {
     slot &sl = slot_of(id);
+    stop_direct(id);
     sl.s.reset();
     sl.closing.store(false, std::memory_order_relaxed);
     sl.type.store(socket_type::invalid, std::memory_order_release);
@@ -844,8 +967,74 @@ void socket_server::impl::release_slot(int id) {
 
 void socket_server::impl::set_type(sock &s, socket_type t) {
     s.type = t;
-    if (!s.closed)
-        slot_of(s.id).type.store(t, std::memory_order_release);
+    if (s.closed)
+        return;
+    if (t != socket_type::connected)
+        stop_direct(s.id);
+    slot_of(s.id).type.store(t, std::memory_order_release);
+}
+
+// The loop takes a counted command: no direct write from now on until it
+// allows them again, and a partial direct write's rest goes first in line.
+void socket_server::impl::take_pending(int id) {
+    slot &sl = slot_of(id);
+    void *rest;
+    char *ptr;
+    size_t sz;
+    {
+        std::lock_guard guard(sl.wlock);
+        sl.direct.store(false, std::memory_order_relaxed);
+        rest = sl.rest;
+        ptr = sl.rest_ptr;
+        sz = sl.rest_sz;
+        sl.rest = nullptr;
+        sl.pending.fetch_sub(1, std::memory_order_acq_rel);
+    }
+    sock *s = sl.s.get(); // the rest belongs to the slot's socket, whatever id c names
+    if (s == nullptr || s->closed) {
+        skynet_free(rest);
+        return;
+    }
+    if (!s->dirty) { // allow_direct runs in flush_dirty
+        s->dirty = true;
+        dirty.push_back(s->id);
+    }
+    if (rest == nullptr)
+        return;
+    if (s->type == socket_type::halfclose_write) {
+        skynet_free(rest);
+        return;
+    }
+    write_buffer *wb = pool.get();
+    wb->buffer = rest;
+    wb->ptr = ptr;
+    wb->sz = sz;
+    s->high.push_front(wb);
+    s->wb_size += static_cast<int64_t>(sz);
+}
+
+// Lets senders write a connected TCP socket themselves while the loop has
+// nothing to send on it and no send or close is on its way.
+void socket_server::impl::allow_direct(sock &s) {
+    if (s.closed || s.closing || s.kind != handle_kind::tcp || s.type != socket_type::connected ||
+        pending_writes(s))
+        return;
+    slot &sl = slot_of(s.id);
+    if (sl.pending.load(std::memory_order_acquire) != 0)
+        return;
+    int fd = s.os_fd();
+    std::lock_guard guard(sl.wlock);
+    if (fd < 0 || sl.pending.load(std::memory_order_acquire) != 0 || sl.rest != nullptr)
+        return;
+    sl.fd = fd;
+    sl.direct.store(true, std::memory_order_release);
+}
+
+// Waits for a direct write in progress; none starts afterwards.
+void socket_server::impl::stop_direct(int id) {
+    slot &sl = slot_of(id);
+    std::lock_guard guard(sl.wlock);
+    sl.direct.store(false, std::memory_order_relaxed);
 }
 
 // Unregisters the socket at once (its id is dead from now on) and lets libuv
@@ -854,6 +1043,13 @@ void socket_server::impl::set_type(sock &s, socket_type t) {
 void socket_server::impl::force_close(sock &s) {
     if (s.closed)
         return;
+    stop_direct(s.id);
+    {
+        slot &sl = slot_of(s.id);
+        std::lock_guard guard(sl.wlock);
+        skynet_free(sl.rest);
+        sl.rest = nullptr;
+    }
     s.closed = true;
     pool.retire_all(s.high);
     pool.retire_all(s.low);
@@ -937,8 +1133,9 @@ void socket_server::impl::open_listener(command &c) {
         emit_text(c.owner, SKYNET_SOCKET_TYPE_ERROR, c.id, 0, std::strerror(errno));
         return;
     }
-    int port = ntohs(addr.ss_family == AF_INET ? reinterpret_cast<sockaddr_in *>(&addr)->sin_port
-                                               : reinterpret_cast<sockaddr_in6 *>(&addr)->sin6_port);
+    int port =
+        ntohs(addr.ss_family == AF_INET ? reinterpret_cast<sockaddr_in *>(&addr)->sin_port
+                                        : reinterpret_cast<sockaddr_in6 *>(&addr)->sin6_port);
     std::string ip = address_text(reinterpret_cast<sockaddr *>(&addr), false);
     emit_text(c.owner, SKYNET_SOCKET_TYPE_CONNECT, c.id, port, ip.c_str());
 }
@@ -1090,6 +1287,8 @@ void socket_server::impl::connected(sock &s) {
         if (!s.closed)
             check_warning(s);
     }
+    if (!s.closed)
+        allow_direct(s);
 }
 
 void socket_server::impl::fail_connect(sock &s, const char *why) {
@@ -1206,8 +1405,13 @@ void socket_server::impl::start(command &c) {
         return;
     }
     if (s->type == socket_type::halfclose_read) {
-        // a close may be on its way to the owner
-        emit_text(c.owner, SKYNET_SOCKET_TYPE_ERROR, c.id, 0, "socket closed");
+        // The owner resuming a paused socket whose peer has closed: its CLOSE
+        // is already on the way and, as upstream, nothing more is said (an
+        // ERROR would make socket.lua shut the socket down, dropping what is
+        // still to be sent). Anyone else would wait for an event that never
+        // comes to them.
+        if (c.owner != s->owner)
+            emit_text(c.owner, SKYNET_SOCKET_TYPE_ERROR, c.id, 0, "socket closed");
         return;
     }
     s->reading = true;
@@ -1235,6 +1439,7 @@ void socket_server::impl::start(command &c) {
     }
     if (text)
         emit_text(c.owner, SKYNET_SOCKET_TYPE_CONNECT, c.id, 0, text);
+    allow_direct(*s);
 }
 
 void socket_server::impl::pause(command &c) {
@@ -1285,7 +1490,8 @@ int socket_server::impl::apply_reading(sock &s) {
     int err = 0;
     switch (s.kind) {
     case handle_kind::poll:
-        err = want ? uv_poll_start(&s.h->poll, UV_READABLE, on_acceptable) : uv_poll_stop(&s.h->poll);
+        err =
+            want ? uv_poll_start(&s.h->poll, UV_READABLE, on_acceptable) : uv_poll_stop(&s.h->poll);
         break;
     case handle_kind::udp:
         err = want ? uv_udp_recv_start(&s.h->udp, on_udp_alloc, on_udp_read)
@@ -1318,7 +1524,8 @@ void socket_server::impl::received(sock &s, ssize_t n, const uv_buf_t *buf) {
             peer_eof(s);
         } else if (n < 0) {
             s.polling = false; // libuv stops reading after an error
-            emit_text(s.owner, SKYNET_SOCKET_TYPE_ERROR, s.id, 0, std::strerror(static_cast<int>(-n)));
+            emit_text(s.owner, SKYNET_SOCKET_TYPE_ERROR, s.id, 0,
+                      std::strerror(static_cast<int>(-n)));
         }
         return;
     }
@@ -1403,8 +1610,10 @@ void socket_server::impl::flush_dirty() {
         s->dirty = false;
         if (can_write(s->type))
             flush(*s);
-        if (!s->closed)
+        if (!s->closed) {
             check_warning(*s);
+            allow_direct(*s);
+        }
     }
     dirty.clear();
 }
@@ -1582,6 +1791,7 @@ void socket_server::impl::drained(sock &s) {
         s.warn_size = 0;
         emit(s.owner, SKYNET_SOCKET_TYPE_WARNING, s.id, 0, nullptr);
     }
+    allow_direct(s);
 }
 
 void socket_server::impl::check_warning(sock &s) {
@@ -1640,9 +1850,10 @@ socket_info *socket_server::impl::collect_info() {
         entry->id = s->id;
         entry->opaque = s->owner;
         entry->read = s->read;
-        entry->write = s->write;
+        const slot &sl = slots[i];
+        entry->write = s->write + sl.direct_bytes.load(std::memory_order_relaxed);
         entry->rtime = s->rtime;
-        entry->wtime = s->wtime;
+        entry->wtime = std::max(s->wtime, sl.direct_wtime.load(std::memory_order_relaxed));
         entry->wbuffer = s->wb_size;
         entry->reading = s->polling;
         entry->writing = pending_writes(*s);
@@ -1670,9 +1881,13 @@ void socket_server::run() {
     impl_->looping = false;
 }
 
-void socket_server::exit() { impl_->push(command(op::exit)); }
+void socket_server::exit() {
+    impl_->push(command(op::exit));
+}
 
-void socket_server::updatetime(uint64_t now) { impl_->now.store(now, std::memory_order_relaxed); }
+void socket_server::updatetime(uint64_t now) {
+    impl_->now.store(now, std::memory_order_relaxed);
+}
 
 int socket_server::listen(uint32_t owner, const char *host, int port, int backlog) {
     if (port < 0 || port > 65535)
@@ -1743,13 +1958,25 @@ command id_command(op what, uint32_t owner, int id) {
 
 } // namespace
 
-void socket_server::start(uint32_t owner, int id) { impl_->push(id_command(op::start, owner, id)); }
-void socket_server::pause(uint32_t owner, int id) { impl_->push(id_command(op::pause, owner, id)); }
-void socket_server::close(uint32_t owner, int id) { impl_->push(id_command(op::close, owner, id)); }
-void socket_server::shutdown(uint32_t owner, int id) { impl_->push(id_command(op::shutdown, owner, id)); }
-void socket_server::nodelay(int id) { impl_->push(id_command(op::nodelay, 0, id)); }
+void socket_server::start(uint32_t owner, int id) {
+    impl_->push(id_command(op::start, owner, id));
+}
+void socket_server::pause(uint32_t owner, int id) {
+    impl_->push(id_command(op::pause, owner, id));
+}
+void socket_server::close(uint32_t owner, int id) {
+    impl_->push_counted(id_command(op::close, owner, id));
+}
+void socket_server::shutdown(uint32_t owner, int id) {
+    impl_->push_counted(id_command(op::shutdown, owner, id));
+}
+void socket_server::nodelay(int id) {
+    impl_->push(id_command(op::nodelay, 0, id));
+}
 
-int socket_server::send(socket_sendbuffer *buf) { return impl_->submit_send(buf, op::send_high, nullptr); }
+int socket_server::send(socket_sendbuffer *buf) {
+    return impl_->submit_send(buf, op::send_high, nullptr);
+}
 
 int socket_server::send_lowpriority(socket_sendbuffer *buf) {
     return impl_->submit_send(buf, op::send_low, nullptr);
@@ -1827,6 +2054,8 @@ int socket_server::udp_send(const char *address, socket_sendbuffer *buf) {
     return impl_->submit_send(buf, op::send_udp, addr);
 }
 
-socket_info *socket_server::info() { return impl_->info(); }
+socket_info *socket_server::info() {
+    return impl_->info();
+}
 
 } // namespace skynet

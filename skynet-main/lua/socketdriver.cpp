@@ -20,6 +20,7 @@
 #include <memory>
 #include <new>
 #include <string_view>
+#include <vector>
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -41,9 +42,14 @@ struct Chunk {
     size_t size;
 };
 
+// Where reads spanning several blocks are gathered (one per worker thread,
+// kept up to kScratchKeep; larger results get a temporary).
+constexpr size_t kScratchKeep = 1 << 20;
+thread_local std::vector<char> t_scratch;
+
 // Bytes received on one socket and not yet read by Lua.
 class ReadBuffer {
-public:
+  public:
     size_t size() const { return size_; }
 
     void push(char *msg, size_t sz) {
@@ -61,7 +67,9 @@ public:
     }
 
     // Removes the first n bytes and pushes the first `keep` of them (keep <= n)
-    // as one Lua string.
+    // as one Lua string. Bytes spanning several blocks are gathered in a
+    // scratch area first: lua_pushlstring wants them contiguous, and
+    // luaL_Buffer would copy them twice more (piecewise strings, then concat).
     void pop_string(lua_State *L, size_t n, size_t keep) {
         const Chunk &front = chunks_.front();
         if (n <= front.size - offset_) {
@@ -69,19 +77,27 @@ public:
             advance(n);
             return;
         }
-        luaL_Buffer b;
-        luaL_buffinit(L, &b);
+        if (keep == 0) {
+            lua_pushliteral(L, "");
+        } else {
+            std::unique_ptr<char[]> large;
+            char *out;
+            if (keep <= kScratchKeep) {
+                if (t_scratch.size() < keep)
+                    t_scratch.resize(std::max(keep, std::min(t_scratch.size() * 2, kScratchKeep)));
+                out = t_scratch.data();
+            } else {
+                large = std::make_unique_for_overwrite<char[]>(keep);
+                out = large.get();
+            }
+            gather(out, keep);
+            lua_pushlstring(L, out, keep);
+        }
         while (n > 0) {
-            const Chunk &c = chunks_.front();
-            size_t step = std::min(c.size - offset_, n);
-            size_t out = std::min(step, keep);
-            if (out > 0)
-                luaL_addlstring(&b, c.data.get() + offset_, out);
-            keep -= out;
+            size_t step = std::min(chunks_.front().size - offset_, n);
             n -= step;
             advance(step);
         }
-        luaL_pushresult(&b);
     }
 
     // Position of the first `sep` in the unread bytes, or -1.
@@ -111,7 +127,21 @@ public:
         return -1;
     }
 
-private:
+  private:
+    // Copies the first n unread bytes (n <= size()) to out.
+    void gather(char *out, size_t n) const {
+        size_t from = offset_;
+        for (const Chunk &c : chunks_) {
+            size_t step = std::min(c.size - from, n);
+            std::memcpy(out, c.data.get() + from, step);
+            out += step;
+            n -= step;
+            if (n == 0)
+                return;
+            from = 0;
+        }
+    }
+
     void advance(size_t n) {
         offset_ += n;
         size_ -= n;
@@ -144,7 +174,9 @@ skynet_context *context(lua_State *L) {
     return static_cast<skynet_context *>(lua_touserdata(L, lua_upvalueindex(1)));
 }
 
-int check_id(lua_State *L, int index) { return static_cast<int>(luaL_checkinteger(L, index)); }
+int check_id(lua_State *L, int index) {
+    return static_cast<int>(luaL_checkinteger(L, index));
+}
 
 // The userdata holds a pointer, so __gc can free the buffer and leave a
 // harmless null behind should it run twice (it is reachable by hand too).
@@ -287,13 +319,15 @@ int lunpack(lua_State *L) {
     if (m->buffer == nullptr) {
         // The text (address, error) is stored right after the struct.
         lua_Integer len = sz - static_cast<lua_Integer>(sizeof(*m));
-        lua_pushlstring(L, reinterpret_cast<const char *>(m + 1), len > 0 ? static_cast<size_t>(len) : 0);
+        lua_pushlstring(L, reinterpret_cast<const char *>(m + 1),
+                        len > 0 ? static_cast<size_t>(len) : 0);
     } else {
         lua_pushlightuserdata(L, m->buffer);
     }
     if (m->type == SKYNET_SOCKET_TYPE_UDP) {
         int addrsz = 0;
-        const char *addr = skynet_socket_udp_address(const_cast<skynet_socket_message *>(m), &addrsz);
+        const char *addr =
+            skynet_socket_udp_address(const_cast<skynet_socket_message *>(m), &addrsz);
         if (addr != nullptr) {
             lua_pushlstring(L, addr, static_cast<size_t>(addrsz));
             return 5;
@@ -604,7 +638,8 @@ void push_info(lua_State *L, const socket_info *si) {
 }
 
 int linfo(lua_State *L) {
-    std::unique_ptr<socket_info, void (*)(socket_info *)> list(skynet_socket_info(), socket_info_release);
+    std::unique_ptr<socket_info, void (*)(socket_info *)> list(skynet_socket_info(),
+                                                               socket_info_release);
     lua_newtable(L);
     int n = 0;
     for (const socket_info *si = list.get(); si != nullptr; si = si->next) {
@@ -647,38 +682,21 @@ int lresolve(lua_State *L) {
 
 int luaopen_skynet_socketdriver(lua_State *L) {
     static const luaL_Reg free_fns[] = {
-        {"buffer", lbuffer},
-        {"push", lpush},
-        {"pop", lpop},
-        {"readall", lreadall},
-        {"readline", lreadline},
-        {"clear", lclear},
-        {"drop", ldrop},
-        {"str2p", lstr2p},
-        {"header", lheader},
-        {"unpack", lunpack},
-        {"info", linfo},
-        {"udp_address", ludp_address},
-        {"resolve", lresolve},
-        {nullptr, nullptr},
+        {"buffer", lbuffer},   {"push", lpush},         {"pop", lpop},
+        {"readall", lreadall}, {"readline", lreadline}, {"clear", lclear},
+        {"drop", ldrop},       {"str2p", lstr2p},       {"header", lheader},
+        {"unpack", lunpack},   {"info", linfo},         {"udp_address", ludp_address},
+        {"resolve", lresolve}, {nullptr, nullptr},
     };
     static const luaL_Reg context_fns[] = {
-        {"connect", lconnect},
-        {"listen", llisten},
-        {"close", lclose},
-        {"shutdown", lshutdown},
-        {"send", lsend},
-        {"lsend", llsend},
-        {"bind", lbind},
-        {"start", lstart},
-        {"pause", lpause},
-        {"nodelay", lnodelay},
-        {"udp", ludp},
-        {"udp_connect", ludp_connect},
-        {"udp_dial", ludp_dial},
-        {"udp_listen", ludp_listen},
-        {"udp_send", ludp_send},
-        {nullptr, nullptr},
+        {"connect", lconnect},   {"listen", llisten},
+        {"close", lclose},       {"shutdown", lshutdown},
+        {"send", lsend},         {"lsend", llsend},
+        {"bind", lbind},         {"start", lstart},
+        {"pause", lpause},       {"nodelay", lnodelay},
+        {"udp", ludp},           {"udp_connect", ludp_connect},
+        {"udp_dial", ludp_dial}, {"udp_listen", ludp_listen},
+        {"udp_send", ludp_send}, {nullptr, nullptr},
     };
     lua_getfield(L, LUA_REGISTRYINDEX, "skynet_context");
     void *ctx = lua_touserdata(L, -1);

@@ -78,6 +78,18 @@ function CMD.hold()
 	return port
 end
 
+-- Connect and write `n` frames (4-byte big-endian length, then the body
+-- L.frame_body(i)) as fast as the socket takes them, then close.
+function CMD.frames(port, n)
+	local id = assert(socket.open("127.0.0.1", port))
+	for i = 1, n do
+		local body = L.frame_body(i)
+		socket.write(id, string.pack(">I4", #body) .. body)
+	end
+	socket.close(id)
+	return true
+end
+
 function CMD.exit()
 	skynet.exit()
 end

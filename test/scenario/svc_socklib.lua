@@ -167,6 +167,16 @@ function L.stream_block(base, i)
 	return string.format("%08x", i) .. base:sub(k) .. base:sub(1, k - 1)
 end
 
+-- Body of frame i of CMD.frames: sizes from 1 byte to 300 KB, so some
+-- frames alone pass socket.lua's 128 KiB pause threshold; the index leads
+-- and the filler depends on it, so a misplaced byte shows.
+function L.frame_body(i)
+	local sizes = { 1, 17, 4093, 65535, 70000, 131072, 200003, 300000, 9 }
+	local n = sizes[(i * 7) % #sizes + 1] + i % 13
+	local head = string.format("%08x", i)
+	return head .. string.rep(string.char(65 + i % 26), n - #head > 0 and n - #head or 0)
+end
+
 -- Adler-32 of s, continuing from a (default 1).
 function L.adler32(s, a)
 	a = a or 1

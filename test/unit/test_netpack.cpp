@@ -619,6 +619,20 @@ TEST_CASE("socketdriver read buffer: push, pop, readline, readall, clear",
         assert(driver.pop(buf, pool, 5) == "45678")
         assert(driver.pop(buf, pool, 1) == "9")
 
+        -- an empty line whose separator spans two blocks
+        push("\r") push("\nx")
+        assert(driver.readline(buf, pool, "\r\n") == "")
+        assert(driver.readall(buf, pool) == "x")
+
+        -- results past the reusable gathering area (1 MiB), then small again
+        local big = string.rep("0123456789abcdef", 70000)
+        for i = 1, #big, 65536 do push(big:sub(i, i + 65535)) end
+        assert(driver.pop(buf, pool, #big) == big)
+        for i = 1, #big, 65536 do push(big:sub(i, i + 65535)) end
+        push("\ntail")
+        assert(driver.readline(buf, pool, "\n") == big)
+        assert(driver.readall(buf, pool) == "tail")
+
         -- clear drops everything; nil buffer is fine
         push("junk") push("more junk")
         driver.clear(buf, pool)

@@ -43,7 +43,7 @@ struct event {
 
 // Runs a server on its own thread and records every event it delivers.
 class harness {
-public:
+  public:
     explicit harness(int max_socket = 65536)
         : server_(hooks(), max_socket), thread_([this] {
               server_.run();
@@ -70,7 +70,8 @@ public:
 
     // Removes and returns the first recorded event that matches; fails the
     // test if none arrives in time.
-    event wait(const std::function<bool(const event &)> &match, std::chrono::milliseconds timeout = 30s) {
+    event wait(const std::function<bool(const event &)> &match,
+               std::chrono::milliseconds timeout = 30s) {
         std::unique_lock guard(mutex_);
         auto deadline = std::chrono::steady_clock::now() + timeout;
         for (;;) {
@@ -128,10 +129,12 @@ public:
         return wakeups_;
     }
 
-private:
+  private:
     skynet::socket_hooks hooks() {
         skynet::socket_hooks h;
-        h.deliver = [this](uint32_t owner, skynet_socket_message *msg, size_t sz) { record(owner, msg, sz); };
+        h.deliver = [this](uint32_t owner, skynet_socket_message *msg, size_t sz) {
+            record(owner, msg, sz);
+        };
         h.wakeup = [this] {
             std::lock_guard guard(mutex_);
             wakeups_++;
@@ -150,7 +153,8 @@ private:
         case SKYNET_SOCKET_TYPE_CONNECT:
         case SKYNET_SOCKET_TYPE_ERROR:
         case SKYNET_SOCKET_TYPE_ACCEPT:
-            ev.well_formed = msg->buffer == nullptr && sz >= sizeof(*msg) && sz <= sizeof(*msg) + 128;
+            ev.well_formed =
+                msg->buffer == nullptr && sz >= sizeof(*msg) && sz <= sizeof(*msg) + 128;
             ev.data.assign(reinterpret_cast<const char *>(msg + 1), sz - sizeof(*msg));
             break;
         case SKYNET_SOCKET_TYPE_DATA:
@@ -159,7 +163,8 @@ private:
             break;
         case SKYNET_SOCKET_TYPE_UDP: {
             size_t asz = msg->buffer[msg->ud] == 1 ? 7 : 19;
-            ev.well_formed = sz == sizeof(*msg) && (msg->buffer[msg->ud] == 1 || msg->buffer[msg->ud] == 2);
+            ev.well_formed =
+                sz == sizeof(*msg) && (msg->buffer[msg->ud] == 1 || msg->buffer[msg->ud] == 2);
             ev.data.assign(msg->buffer, msg->ud);
             ev.address.assign(msg->buffer + msg->ud, asz);
             break;
@@ -301,8 +306,9 @@ struct udp_peer {
             ::close(fd);
     }
     int port() const {
-        return ntohs(addr.ss_family == AF_INET ? reinterpret_cast<const sockaddr_in *>(&addr)->sin_port
-                                               : reinterpret_cast<const sockaddr_in6 *>(&addr)->sin6_port);
+        return ntohs(addr.ss_family == AF_INET
+                         ? reinterpret_cast<const sockaddr_in *>(&addr)->sin_port
+                         : reinterpret_cast<const sockaddr_in6 *>(&addr)->sin6_port);
     }
     // skynet's address format: protocol byte, port (network order), address.
     std::string skynet_address() const {
@@ -330,12 +336,13 @@ struct udp_peer {
     }
     void reply(const sockaddr_storage &to, const std::string &text) {
         socklen_t tlen = to.ss_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
-        REQUIRE(::sendto(fd, text.data(), text.size(), 0, reinterpret_cast<const sockaddr *>(&to), tlen) ==
-                static_cast<ssize_t>(text.size()));
+        REQUIRE(::sendto(fd, text.data(), text.size(), 0, reinterpret_cast<const sockaddr *>(&to),
+                         tlen) == static_cast<ssize_t>(text.size()));
     }
 };
 
-int udp_send_text(skynet::socket_server &srv, int id, const std::string &address, const std::string &text) {
+int udp_send_text(skynet::socket_server &srv, int id, const std::string &address,
+                  const std::string &text) {
     void *copy = skynet_malloc(text.size());
     std::memcpy(copy, text.data(), text.size());
     socket_sendbuffer buf{id, SOCKET_BUFFER_MEMORY, copy, text.size()};
@@ -436,6 +443,107 @@ TEST_CASE("read size starts at 64 bytes and grows with the traffic", "[socket]")
     CHECK(got == payload);
     CHECK(sizes.front() <= 64);
     CHECK(*std::max_element(sizes.begin(), sizes.end()) > 1024);
+    CHECK(*std::max_element(sizes.begin(), sizes.end()) <= 64 * 1024);
+}
+
+// Sends on an idle connection go straight to the kernel from the sending
+// thread; what the kernel does not take goes through the loop. Either way
+// each send stays whole and each sender's sends stay in order.
+TEST_CASE("concurrent senders: every send whole, every sender in order", "[socket]") {
+    harness h;
+    tcp_pair p = make_pair(h);
+    constexpr int SENDERS = 4;
+    constexpr int SENDS = 200;
+    // record: sender (1 byte), sequence (4), body length (4), body
+    auto record = [](int sender, int seq) {
+        size_t len = seq % 7 == 0 ? 300 * 1024 : 1 + (seq * 7919 + sender * 104729) % 20000;
+        std::string r(9 + len, '\0');
+        r[0] = static_cast<char>(sender);
+        std::memcpy(&r[1], &seq, 4);
+        std::memcpy(&r[5], &len, 4);
+        for (size_t i = 0; i < len; i++)
+            r[9 + i] = static_cast<char>(sender * 31 + seq + i);
+        return r;
+    };
+    size_t total = 0;
+    for (int t = 0; t < SENDERS; t++)
+        for (int i = 0; i < SENDS; i++)
+            total += record(t, i).size();
+    std::vector<std::thread> senders;
+    for (int t = 0; t < SENDERS; t++)
+        senders.emplace_back([&, t] {
+            for (int i = 0; i < SENDS; i++)
+                send_text(h.srv(), p.client, record(t, i));
+        });
+    std::string got = h.read(p.server, total, 3, 120s);
+    for (std::thread &t : senders)
+        t.join();
+    REQUIRE(got.size() == total);
+    int next[SENDERS] = {};
+    size_t at = 0;
+    while (at < got.size()) {
+        REQUIRE(got.size() - at >= 9);
+        int sender = got[at];
+        REQUIRE(sender >= 0);
+        REQUIRE(sender < SENDERS);
+        int seq = 0;
+        std::memcpy(&seq, &got[at + 1], 4);
+        REQUIRE(seq == next[sender]);
+        std::string expect = record(sender, seq);
+        REQUIRE(got.compare(at, expect.size(), expect) == 0);
+        next[sender]++;
+        at += expect.size();
+    }
+    for (int n : next)
+        CHECK(n == SENDS);
+    info_list list(h.srv().info());
+    REQUIRE(list.find(p.client) != nullptr);
+    CHECK(list.find(p.client)->write == total); // direct writes are counted too
+}
+
+TEST_CASE("what a direct write leaves over goes out before later sends", "[socket]") {
+    harness h;
+    tcp_pair p = make_pair(h);
+    size_t total = 0;
+    for (int round = 0; round < 3; round++) {
+        // The connection is idle, the reader paused: the big send is written
+        // directly until the kernel is full, the small ones queue behind its
+        // rest.
+        h.srv().pause(3, p.server);
+        info_list paused(h.srv().info()); // the pause has been applied
+        std::string expect = pattern(32 * 1024 * 1024 + round);
+        expect[0] = static_cast<char>('A' + round);
+        REQUIRE(send_text(h.srv(), p.client, expect) == 0);
+        for (int i = 0; i < 3; i++) {
+            std::string small = "small " + std::to_string(round) + "." + std::to_string(i);
+            REQUIRE(send_text(h.srv(), p.client, small) == 0);
+            expect += small;
+        }
+        {
+            info_list list(h.srv().info());
+            REQUIRE(list.find(p.client) != nullptr);
+            CHECK(list.find(p.client)->wbuffer > 0); // the rest waits in the loop
+        }
+        total += expect.size();
+        h.srv().start(3, p.server);
+        CHECK(h.wait(SKYNET_SOCKET_TYPE_CONNECT, p.server).data == "transfer");
+        CHECK(h.read(p.server, expect.size(), 3, 60s) == expect);
+    }
+    {
+        info_list list(h.srv().info());
+        REQUIRE(list.find(p.client) != nullptr);
+        CHECK(list.find(p.client)->write == total);
+    }
+    // and a close still flushes such a rest
+    h.srv().pause(3, p.server);
+    info_list paused(h.srv().info());
+    const std::string last = pattern(32 * 1024 * 1024 + 5);
+    REQUIRE(send_text(h.srv(), p.client, last) == 0);
+    h.srv().close(2, p.client);
+    CHECK(h.wait(SKYNET_SOCKET_TYPE_CLOSE, p.client).owner == 2);
+    h.srv().start(3, p.server);
+    CHECK(h.read(p.server, last.size(), 3, 60s) == last);
+    CHECK(h.wait(SKYNET_SOCKET_TYPE_CLOSE, p.server).owner == 3);
 }
 
 TEST_CASE("close flushes pending writes before closing", "[socket]") {
@@ -524,6 +632,51 @@ TEST_CASE("peer close: one CLOSE, writing still allowed", "[socket]") {
     info_list after(h.srv().info()); // processed after the close
     CHECK(after.find(p.server) == nullptr);
     CHECK(h.count(SKYNET_SOCKET_TYPE_CLOSE, p.server) == 0);
+}
+
+// socket.lua resumes a paused socket (start by its owner) when a read needs
+// more input; if the peer's EOF came first, upstream says nothing more and
+// the reply still goes out. Another service starting it hears an ERROR.
+TEST_CASE("start after the peer's EOF: silent for the owner, the reply is delivered", "[socket]") {
+    harness h;
+    auto [lid, port] = listen_on(h, 1);
+    int raw = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa.sin_port = htons(port);
+    REQUIRE(::connect(raw, reinterpret_cast<sockaddr *>(&sa), sizeof(sa)) == 0);
+    timeval tv{30, 0};
+    setsockopt(raw, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    int sid = h.wait(SKYNET_SOCKET_TYPE_ACCEPT, lid).ud;
+    h.srv().start(3, sid);
+    h.wait(SKYNET_SOCKET_TYPE_CONNECT, sid);
+    REQUIRE(::write(raw, "request", 7) == 7);
+    REQUIRE(::shutdown(raw, SHUT_WR) == 0);
+    CHECK(h.read(sid, 7, 3) == "request");
+    CHECK(h.wait(SKYNET_SOCKET_TYPE_CLOSE, sid).owner == 3);
+
+    h.srv().pause(3, sid);
+    h.srv().start(3, sid);
+    h.srv().start(4, sid);
+    CHECK(h.wait(SKYNET_SOCKET_TYPE_ERROR, sid).owner == 4);
+    const std::string reply = pattern(1024 * 1024);
+    REQUIRE(send_text(h.srv(), sid, reply) == 0);
+    h.srv().close(3, sid);
+    std::string got;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(raw, buf, sizeof(buf));
+        REQUIRE(n >= 0);
+        if (n == 0)
+            break;
+        got.append(buf, n);
+    }
+    ::close(raw);
+    CHECK(got == reply);
+    info_list after(h.srv().info());
+    CHECK(h.count(SKYNET_SOCKET_TYPE_ERROR, sid) == 0);
+    CHECK(h.count(SKYNET_SOCKET_TYPE_CLOSE, sid) == 0);
 }
 
 TEST_CASE("shutdown closes at once and drops pending data", "[socket]") {
@@ -733,7 +886,8 @@ TEST_CASE("UDP round trips over IPv4 and IPv6", "[socket]") {
             CHECK(si->type == SOCKET_INFO_UDP);
             CHECK(si->write == 4 + 11);
             CHECK(si->read == 4);
-            CHECK(std::string(si->name) == std::string(loopback) + ":" + std::to_string(peer.port()));
+            CHECK(std::string(si->name) ==
+                  std::string(loopback) + ":" + std::to_string(peer.port()));
         }
 
         int d = h.srv().udp_dial(6, loopback, peer.port());
@@ -750,7 +904,8 @@ TEST_CASE("UDP round trips over IPv4 and IPv6", "[socket]") {
         other[0] = family == AF_INET ? 2 : 1;
         REQUIRE(udp_send_text(h.srv(), u, other, "lost") == 0);
         info_list barrier(h.srv().info());
-        CHECK(h.logged("socket-server: udp socket (" + std::to_string(u) + ") error: type mismatch."));
+        CHECK(h.logged("socket-server: udp socket (" + std::to_string(u) +
+                       ") error: type mismatch."));
 
         h.srv().close(5, u);
         CHECK(h.wait(SKYNET_SOCKET_TYPE_CLOSE, u).owner == 5);
