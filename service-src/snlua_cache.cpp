@@ -1,6 +1,7 @@
 #include "snlua_cache.h"
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
@@ -10,9 +11,11 @@ namespace {
 
 enum class cache_mode { on, exist, off };
 
+using bytecode_ptr = std::shared_ptr<const std::string>;
+
 struct code_cache {
     std::shared_mutex lock;
-    std::unordered_map<std::string, std::string> bytecode;
+    std::unordered_map<std::string, bytecode_ptr> bytecode;
     std::atomic<cache_mode> mode{cache_mode::on};
 };
 
@@ -26,14 +29,13 @@ int dump_writer(lua_State *, const void *p, size_t sz, void *ud) {
     return 0;
 }
 
-bool cached(const std::string &name, std::string &out) {
+// Shared, not copied: a state loads from it after the lock is released, and
+// a clear() meanwhile only drops the map's reference.
+bytecode_ptr cached(const std::string &name) {
     auto &c = cache();
     std::shared_lock guard(c.lock);
     auto it = c.bytecode.find(name);
-    if (it == c.bytecode.end())
-        return false;
-    out = it->second;
-    return true;
+    return it == c.bytecode.end() ? nullptr : it->second;
 }
 
 // loadfile(filename [, mode [, env]])
@@ -77,15 +79,17 @@ int skynet_codecache_loadfile(lua_State *L, const char *filename) {
     auto &c = cache();
     std::string key = filename;
     cache_mode mode = c.mode.load();
-    std::string code;
-    std::string chunkname = "@" + key;
-    if (mode != cache_mode::off && cached(key, code))
-        return luaL_loadbuffer(L, code.data(), code.size(), chunkname.c_str());
+    if (mode != cache_mode::off) {
+        if (bytecode_ptr code = cached(key)) {
+            std::string chunkname = "@" + key;
+            return luaL_loadbuffer(L, code->data(), code->size(), chunkname.c_str());
+        }
+    }
     int r = luaL_loadfile(L, filename);
     if (r != 0 || mode != cache_mode::on)
         return r;
-    std::string dumped;
-    if (lua_dump(L, dump_writer, &dumped) == 0) {
+    auto dumped = std::make_shared<std::string>();
+    if (lua_dump(L, dump_writer, dumped.get()) == 0) {
         std::unique_lock guard(c.lock);
         c.bytecode.emplace(std::move(key), std::move(dumped));
     }

@@ -10,6 +10,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 namespace {
 
@@ -303,8 +304,33 @@ end
 return setmetatable, pairs
 )lua";
 
+int dump_writer(lua_State *, const void *p, size_t sz, void *ud) {
+    static_cast<std::string *>(ud)->append(static_cast<const char *>(p), sz);
+    return 0;
+}
+
+// Every service state runs front_chunk: it is compiled once, in a scratch
+// state, and later states load its bytecode (debug info kept).
+const std::string &front_bytecode() {
+    static const std::string code = [] {
+        std::string out;
+        lua_State *L = luaL_newstate();
+        if (L == nullptr)
+            return out;
+        if (luaL_loadbuffer(L, front_chunk, std::strlen(front_chunk), "=[compat]") == 0)
+            lua_dump(L, dump_writer, &out);
+        lua_close(L);
+        return out;
+    }();
+    return code;
+}
+
 void install_fronts(lua_State *L, int g) {
-    luaL_loadbuffer(L, front_chunk, std::strlen(front_chunk), "=[compat]");
+    const std::string &code = front_bytecode();
+    if (code.empty())
+        luaL_loadbuffer(L, front_chunk, std::strlen(front_chunk), "=[compat]");
+    else
+        luaL_loadbuffer(L, code.data(), code.size(), "=[compat]");
     lua_getfield(L, g, "setmetatable");
     lua_getfield(L, g, "pairs");
 
