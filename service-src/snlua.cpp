@@ -1,6 +1,7 @@
 // snlua: a Lua service. One LuaJIT state per service, created with our own
 // allocator (snlua_alloc.h) so per-service memory, memlimit and the memory
 // warnings are real.
+#include "compat.h"
 #include "module.h"
 #include "modules.h"
 #include "server.h"
@@ -114,19 +115,18 @@ void open_library(lua_State *L, const char *name, lua_CFunction open) {
     lua_call(L, 1, 0);
 }
 
-// The libraries every service gets. ffi is rarely used and costs memory, so it
-// is only preloaded; jit must be opened, it is what switches the JIT on.
+// The libraries every service gets. math, io, os and bit open on first use
+// (skynet_lua_lazy_libraries): an idle service saves their ~9 KiB. ffi is
+// rarely used and costs memory, so it is only preloaded. jit must be opened:
+// it is what switches the JIT on.
 void open_libraries(lua_State *L) {
     open_library(L, "", luaopen_base);
     open_library(L, LUA_LOADLIBNAME, luaopen_package);
     open_library(L, LUA_TABLIBNAME, luaopen_table);
     open_library(L, LUA_STRLIBNAME, luaopen_string);
-    open_library(L, LUA_MATHLIBNAME, luaopen_math);
-    open_library(L, LUA_IOLIBNAME, luaopen_io);
-    open_library(L, LUA_OSLIBNAME, luaopen_os);
     open_library(L, LUA_DBLIBNAME, luaopen_debug);
-    open_library(L, LUA_BITLIBNAME, luaopen_bit);
     open_library(L, LUA_JITLIBNAME, luaopen_jit);
+    skynet_lua_lazy_libraries(L);
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "preload");
     lua_pushcfunction(L, luaopen_ffi);
