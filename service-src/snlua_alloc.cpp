@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -23,10 +24,6 @@ constexpr size_t HEADER = sizeof(page);
 constexpr size_t PAGE_PAYLOAD = PAGE_SIZE - HEADER;
 // Pages come from the system in regions of this size.
 constexpr size_t REGION_SIZE = 4 * 1024 * 1024;
-// Free pages kept resident for the next states; beyond this, a freed page's
-// memory (all but its first system page, which keeps the list link) goes back
-// to the system.
-constexpr size_t POOL_RESIDENT_LIMIT = 1024;
 constexpr size_t OS_PAGE = 4096;
 constexpr uint32_t EMPTY_PAGE = UINT32_MAX;
 
@@ -52,6 +49,9 @@ struct page_pool {
     std::mutex lock;
     page *resident = nullptr; // memory still in place
     size_t nresident = 0;
+    size_t low_water = 0; // fewest resident pages since epoch_start
+    std::chrono::steady_clock::time_point epoch_start{};
+    pool_limits limits;
     page *released = nullptr; // all but the header given back to the system
     size_t nreleased = 0;
     char *region_next = nullptr;
@@ -60,7 +60,8 @@ struct page_pool {
     page *take_locked() {
         if (page *p = resident) {
             resident = p->next;
-            --nresident;
+            if (--nresident < low_water)
+                low_water = nresident;
             return p;
         }
         if (page *p = released) {
@@ -105,34 +106,51 @@ page *pool_take() {
     return pp.take_locked();
 }
 
-// Hands a chain of pages back; the memory of those beyond the resident limit
+// How many resident pages to hand back to the system now: those above the
+// cap, and those above the floor that no state has needed for a whole epoch
+// (like jemalloc's decay, this runs only when the pool is used).
+size_t excess_locked(page_pool &pp) {
+    const pool_limits &lim = pp.limits;
+    size_t excess = pp.nresident > lim.cap_pages ? pp.nresident - lim.cap_pages : 0;
+    auto now = std::chrono::steady_clock::now();
+    if (now - pp.epoch_start >= lim.epoch) {
+        size_t idle = pp.low_water > lim.floor_pages ? pp.low_water - lim.floor_pages : 0;
+        excess = std::max(excess, idle);
+        pp.epoch_start = now;
+        pp.low_water = pp.nresident - excess;
+    }
+    return excess;
+}
+
+// Hands a chain of pages back; the memory of those the pool should not keep
 // is released outside the lock.
 void pool_give(page *first) {
     auto &pp = pool();
     page *excess = nullptr;
+    size_t n = 0;
     {
         std::lock_guard guard(pp.lock);
         while (first) {
             page *next = first->next;
-            if (pp.nresident < POOL_RESIDENT_LIMIT) {
-                first->next = pp.resident;
-                pp.resident = first;
-                ++pp.nresident;
-            } else {
-                first->next = excess;
-                excess = first;
-            }
+            first->next = pp.resident;
+            pp.resident = first;
+            ++pp.nresident;
             first = next;
         }
+        for (size_t k = excess_locked(pp); k > 0; --k, ++n) {
+            page *p = pp.resident;
+            pp.resident = p->next;
+            p->next = excess;
+            excess = p;
+        }
+        pp.nresident -= n;
     }
     if (excess == nullptr)
         return;
     page *last = excess;
-    size_t n = 0;
     for (page *p = excess; p; p = p->next) {
         madvise(reinterpret_cast<char *>(p) + OS_PAGE, PAGE_SIZE - OS_PAGE, MADV_DONTNEED);
         last = p;
-        ++n;
     }
     std::lock_guard guard(pp.lock);
     last->next = pp.released;
@@ -146,6 +164,14 @@ size_t pool_cached_pages() {
     auto &pp = pool();
     std::lock_guard guard(pp.lock);
     return pp.nresident;
+}
+
+void set_pool_limits(const pool_limits &limits) {
+    auto &pp = pool();
+    std::lock_guard guard(pp.lock);
+    pp.limits = limits;
+    pp.low_water = pp.nresident;
+    pp.epoch_start = std::chrono::steady_clock::now();
 }
 
 size_t pool_released_pages() {

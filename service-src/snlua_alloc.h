@@ -7,6 +7,7 @@
 #ifndef SKYNET_SNLUA_ALLOC_H
 #define SKYNET_SNLUA_ALLOC_H
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -137,6 +138,16 @@ class heap {
 // pages whose memory has been handed back to the system.
 size_t pool_cached_pages();
 size_t pool_released_pages();
+
+// Free pages stay resident for the next states (a node that kills and
+// starts services reuses them without page faults), up to cap_pages; above
+// floor_pages, those unused for a whole epoch go back to the system.
+struct pool_limits {
+    size_t floor_pages = 1024; // 32 MiB
+    size_t cap_pages = 16384;  // 512 MiB
+    std::chrono::steady_clock::duration epoch = std::chrono::seconds(2);
+};
+void set_pool_limits(const pool_limits &limits); // for tests
 
 } // namespace snlua_alloc
 

@@ -6,6 +6,7 @@
 
 #include <lua.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <random>
@@ -165,27 +166,63 @@ TEST_CASE("a closing heap ignores small frees and returns its pages", "[snlua_al
     CHECK(snlua_alloc::pool_cached_pages() >= 1);
 }
 
-TEST_CASE("the pool keeps a bounded number of pages resident", "[snlua_alloc]") {
-    if (snlua_alloc::SYSTEM_MALLOC)
-        return; // pages are not ours under ASan
-    {
-        heap h;
-        // More pages than the pool keeps resident (1024).
-        for (int i = 0; i < 1100 * 32; ++i)
-            h.realloc(nullptr, 0, 1024);
-        CHECK(h.page_bytes() >= 1100 * snlua_alloc::PAGE_SIZE);
-        h.begin_close();
-    }
-    CHECK(snlua_alloc::pool_cached_pages() <= 1024);
-    CHECK(snlua_alloc::pool_released_pages() > 0);
-    // Released pages are reusable.
-    heap h;
-    for (int i = 0; i < 1200 * 31; ++i) {
+namespace {
+
+// A heap holding about n pages, destroyed on scope exit.
+size_t fill_pages(heap &h, size_t n) {
+    for (size_t i = 0; i < n * 31; ++i) {
         auto *p = static_cast<char *>(h.realloc(nullptr, 0, 1000));
         REQUIRE(p != nullptr);
         p[0] = p[999] = 1;
     }
-    h.begin_close();
+    return h.page_bytes() / snlua_alloc::PAGE_SIZE;
+}
+
+} // namespace
+
+TEST_CASE("the pool keeps at most cap_pages resident", "[snlua_alloc]") {
+    if (snlua_alloc::SYSTEM_MALLOC)
+        return; // pages are not ours under ASan
+    snlua_alloc::set_pool_limits({0, 64, std::chrono::hours(1)});
+    size_t released = snlua_alloc::pool_released_pages();
+    {
+        heap h;
+        CHECK(fill_pages(h, 100) >= 100);
+        h.begin_close();
+    }
+    CHECK(snlua_alloc::pool_cached_pages() <= 64);
+    CHECK(snlua_alloc::pool_released_pages() > released);
+    {
+        heap h; // released pages are reusable
+        CHECK(fill_pages(h, 200) >= 200);
+        h.begin_close();
+    }
+    snlua_alloc::set_pool_limits({});
+}
+
+TEST_CASE("pages no state needed for an epoch go back to the system", "[snlua_alloc]") {
+    if (snlua_alloc::SYSTEM_MALLOC)
+        return; // pages are not ours under ASan
+    {
+        heap h; // make sure the pool holds a good number of pages
+        fill_pages(h, 100);
+        h.begin_close();
+    }
+    // Every pool use ends an epoch; nothing is kept below the floor of 0.
+    snlua_alloc::set_pool_limits({0, 1000000, std::chrono::steady_clock::duration::zero()});
+    size_t idle = snlua_alloc::pool_cached_pages();
+    REQUIRE(idle >= 100);
+    size_t released = snlua_alloc::pool_released_pages();
+    size_t used = 0;
+    {
+        heap h;
+        used = fill_pages(h, 10);
+        h.begin_close();
+    }
+    // The pages h took and gave back stay; the ones nobody took are released.
+    CHECK(snlua_alloc::pool_cached_pages() <= used);
+    CHECK(snlua_alloc::pool_released_pages() >= released + (idle - used));
+    snlua_alloc::set_pool_limits({});
 }
 
 TEST_CASE("a Lua state runs on the heap", "[snlua_alloc]") {
