@@ -34,14 +34,15 @@ package.path, LUA_PATH = LUA_PATH or package.path, nil
 package.cpath, LUA_CPATH = LUA_CPATH or package.cpath, nil
 
 -- A pattern like "test/?/init.lua" makes the service a directory: its other
--- files become requirable.
-local dir = pattern:match "(.*/)[^/?]+$"
+-- files become requirable. (Anchored: unanchored, a failing match retries
+-- from every position.)
+local dir = pattern:match "^(.*/)[^/?]+$"
 if dir then
 	dir = dir:gsub("%?", name_repl)
 	package.path = dir .. "?.lua;" .. package.path
 	SERVICE_PATH = dir
 else
-	SERVICE_PATH = pattern:match "(.*/).+$"
+	SERVICE_PATH = pattern:match "^(.*/).+$"
 end
 
 if LUA_PRELOAD then

@@ -1,8 +1,11 @@
 // snlua: a Lua service. One LuaJIT state per service, created with our own
-// allocator so per-service memory, memlimit and the memory warnings are real.
+// allocator (snlua_alloc.h) so per-service memory, memlimit and the memory
+// warnings are real.
+#include "compat.h"
 #include "module.h"
 #include "modules.h"
 #include "server.h"
+#include "snlua_alloc.h"
 #include "snlua_cache.h"
 
 #include <atomic>
@@ -17,28 +20,43 @@ namespace {
 constexpr size_t MEMORY_WARNING_REPORT = 1024 * 1024 * 32;
 
 struct snlua {
+    snlua_alloc::heap heap; // outlives L: declared first
     lua_State *L = nullptr;
     skynet_context *ctx = nullptr;
     size_t mem = 0;
     size_t mem_report = MEMORY_WARNING_REPORT;
     size_t mem_limit = 0;
+    size_t mem_watch = MEMORY_WARNING_REPORT; // the lower of mem_report and mem_limit
+
+    void update_watch() {
+        mem_watch = mem_limit != 0 && mem_limit < mem_report ? mem_limit : mem_report;
+    }
 };
+
+// Past mem_watch: refuses growth beyond the limit, warns each time the heap
+// doubles past 32 MiB.
+[[gnu::noinline]] bool watch_memory(snlua *l, size_t mem, void *ptr, size_t osize, size_t nsize) {
+    if (l->mem_limit != 0 && mem > l->mem_limit && (ptr == nullptr || nsize > osize))
+        return false; // Lua raises "not enough memory"
+    l->mem = mem;
+    if (mem > l->mem_report) {
+        l->mem_report *= 2;
+        l->update_watch();
+        skynet_error(l->ctx, "Memory warning %.2f M", static_cast<double>(mem) / (1024 * 1024));
+    }
+    return true;
+}
 
 void *lalloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     auto *l = static_cast<snlua *>(ud);
-    size_t mem = l->mem;
-    l->mem += nsize;
-    if (ptr)
-        l->mem -= osize;
-    if (l->mem_limit != 0 && l->mem > l->mem_limit && (ptr == nullptr || nsize > osize)) {
+    size_t mem = l->mem - (ptr ? osize : 0) + nsize;
+    if (mem > l->mem_watch) {
+        if (!watch_memory(l, mem, ptr, osize, nsize))
+            return nullptr;
+    } else {
         l->mem = mem;
-        return nullptr; // Lua raises "not enough memory"
     }
-    if (l->mem > l->mem_report) {
-        l->mem_report *= 2;
-        skynet_error(l->ctx, "Memory warning %.2f M", static_cast<double>(l->mem) / (1024 * 1024));
-    }
-    return skynet_lalloc(ptr, osize, nsize);
+    return l->heap.realloc(ptr, osize, nsize);
 }
 
 // Directory holding the executable, with a trailing '/': the fallback root
@@ -97,19 +115,18 @@ void open_library(lua_State *L, const char *name, lua_CFunction open) {
     lua_call(L, 1, 0);
 }
 
-// The libraries every service gets. ffi is rarely used and costs memory, so it
-// is only preloaded; jit must be opened, it is what switches the JIT on.
+// The libraries every service gets. math, io, os and bit open on first use
+// (skynet_lua_lazy_libraries): an idle service saves their ~9 KiB. ffi is
+// rarely used and costs memory, so it is only preloaded. jit must be opened:
+// it is what switches the JIT on.
 void open_libraries(lua_State *L) {
     open_library(L, "", luaopen_base);
     open_library(L, LUA_LOADLIBNAME, luaopen_package);
     open_library(L, LUA_TABLIBNAME, luaopen_table);
     open_library(L, LUA_STRLIBNAME, luaopen_string);
-    open_library(L, LUA_MATHLIBNAME, luaopen_math);
-    open_library(L, LUA_IOLIBNAME, luaopen_io);
-    open_library(L, LUA_OSLIBNAME, luaopen_os);
     open_library(L, LUA_DBLIBNAME, luaopen_debug);
-    open_library(L, LUA_BITLIBNAME, luaopen_bit);
     open_library(L, LUA_JITLIBNAME, luaopen_jit);
+    skynet_lua_lazy_libraries(L);
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "preload");
     lua_pushcfunction(L, luaopen_ffi);
@@ -190,6 +207,7 @@ int init_cb(snlua *l, skynet_context *ctx, const char *args, size_t sz) {
     if (lua_type(L, -1) == LUA_TNUMBER) {
         size_t limit = static_cast<size_t>(lua_tonumber(L, -1));
         l->mem_limit = limit;
+        l->update_watch();
         skynet_error(ctx, "Set memory limit to %.2f M", static_cast<double>(limit) / (1024 * 1024));
         lua_pushnil(L);
         lua_setfield(L, LUA_REGISTRYINDEX, "memlimit");
@@ -236,6 +254,7 @@ int snlua_init(void *inst, skynet_context *ctx, const char *args) {
 
 void snlua_release(void *inst) {
     std::unique_ptr<snlua> l(static_cast<snlua *>(inst));
+    l->heap.begin_close();
     lua_close(l->L);
 }
 

@@ -1,6 +1,9 @@
 #include "snlua_cache.h"
 
 #include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
@@ -10,9 +13,11 @@ namespace {
 
 enum class cache_mode { on, exist, off };
 
+using bytecode_ptr = std::shared_ptr<const std::string>;
+
 struct code_cache {
     std::shared_mutex lock;
-    std::unordered_map<std::string, std::string> bytecode;
+    std::unordered_map<std::string, bytecode_ptr> bytecode;
     std::atomic<cache_mode> mode{cache_mode::on};
 };
 
@@ -26,14 +31,13 @@ int dump_writer(lua_State *, const void *p, size_t sz, void *ud) {
     return 0;
 }
 
-bool cached(const std::string &name, std::string &out) {
+// Shared, not copied: a state loads from it after the lock is released, and
+// a clear() meanwhile only drops the map's reference.
+bytecode_ptr cached(const std::string &name) {
     auto &c = cache();
     std::shared_lock guard(c.lock);
     auto it = c.bytecode.find(name);
-    if (it == c.bytecode.end())
-        return false;
-    out = it->second;
-    return true;
+    return it == c.bytecode.end() ? nullptr : it->second;
 }
 
 // loadfile(filename [, mode [, env]])
@@ -54,17 +58,57 @@ int lloadfile(lua_State *L) {
     return 1;
 }
 
-// package.loaders[2]: find `name` on package.path and load it through the cache.
+bool readable(const char *filename) {
+    FILE *f = std::fopen(filename, "r");
+    if (f == nullptr)
+        return false;
+    std::fclose(f);
+    return true;
+}
+
+// The first readable file of path for name (dots become directories), or
+// nullptr with the "no file ..." lines pushed. As the builtin searcher does,
+// reads the package table it was installed with, not whatever the global
+// package or package.searchpath have become.
+const char *search_path(lua_State *L, const char *name, const char *path) {
+    luaL_Buffer msg;
+    luaL_buffinit(L, &msg);
+    name = luaL_gsub(L, name, ".", LUA_DIRSEP);
+    int name_index = lua_gettop(L);
+    for (;;) {
+        while (*path == ';')
+            ++path;
+        if (*path == '\0')
+            break;
+        const char *end = std::strchr(path, ';');
+        if (end == nullptr)
+            end = path + std::strlen(path);
+        lua_pushlstring(L, path, static_cast<size_t>(end - path));
+        path = end;
+        const char *filename = luaL_gsub(L, lua_tostring(L, -1), "?", name);
+        lua_remove(L, -2);
+        if (readable(filename))
+            return filename;
+        lua_pushfstring(L, "\n\tno file '%s'", filename);
+        lua_remove(L, -2);
+        luaL_addvalue(&msg);
+    }
+    lua_remove(L, name_index);
+    luaL_pushresult(&msg);
+    return nullptr;
+}
+
+// package.loaders[2]: find `name` on package.path and load it through the
+// cache. Upvalue 1: the package table.
 int lsearcher(lua_State *L) {
     const char *name = luaL_checkstring(L, 1);
-    lua_getglobal(L, "package");
-    lua_getfield(L, -1, "searchpath");
-    lua_pushstring(L, name);
-    lua_getfield(L, -3, "path");
-    lua_call(L, 2, 2);
-    if (lua_isnil(L, -2))
-        return 1; // the "no file ..." message
-    const char *filename = lua_tostring(L, -2);
+    lua_getfield(L, lua_upvalueindex(1), "path");
+    const char *path = lua_tostring(L, -1);
+    if (path == nullptr)
+        return luaL_error(L, "'package.path' must be a string");
+    const char *filename = search_path(L, name, path);
+    if (filename == nullptr)
+        return 1; // the "no file ..." lines
     if (skynet_codecache_loadfile(L, filename) != 0)
         return luaL_error(L, "error loading module '%s' from file '%s':\n\t%s", name, filename,
                           lua_tostring(L, -1));
@@ -77,15 +121,17 @@ int skynet_codecache_loadfile(lua_State *L, const char *filename) {
     auto &c = cache();
     std::string key = filename;
     cache_mode mode = c.mode.load();
-    std::string code;
-    std::string chunkname = "@" + key;
-    if (mode != cache_mode::off && cached(key, code))
-        return luaL_loadbuffer(L, code.data(), code.size(), chunkname.c_str());
+    if (mode != cache_mode::off) {
+        if (bytecode_ptr code = cached(key)) {
+            std::string chunkname = "@" + key;
+            return luaL_loadbuffer(L, code->data(), code->size(), chunkname.c_str());
+        }
+    }
     int r = luaL_loadfile(L, filename);
     if (r != 0 || mode != cache_mode::on)
         return r;
-    std::string dumped;
-    if (lua_dump(L, dump_writer, &dumped) == 0) {
+    auto dumped = std::make_shared<std::string>();
+    if (lua_dump(L, dump_writer, dumped.get()) == 0) {
         std::unique_lock guard(c.lock);
         c.bytecode.emplace(std::move(key), std::move(dumped));
     }
@@ -97,7 +143,8 @@ void skynet_codecache_install(lua_State *L) {
     lua_setglobal(L, "loadfile");
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "loaders");
-    lua_pushcfunction(L, lsearcher);
+    lua_pushvalue(L, -2);
+    lua_pushcclosure(L, lsearcher, 1);
     lua_rawseti(L, -2, 2);
     lua_pop(L, 2);
 }

@@ -10,12 +10,18 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 namespace {
 
 // Hidden keys of a finalizer's shadow metatable (see attach_finalizer).
 const char real_metatable_key = 0;
 const char sentinel_key = 0;
+
+void set_function(lua_State *L, int table, const char *name, lua_CFunction f) {
+    lua_pushcfunction(L, f);
+    lua_setfield(L, table < 0 ? table - 1 : table, name);
+}
 
 // Metamethods are looked up raw, as the VM does.
 void push_rawfield(lua_State *L, int table, const char *name) {
@@ -249,11 +255,116 @@ bool is_protected(lua_State *L, int mt) {
     return protects;
 }
 
+// math.maxinteger is 2^63-1 rounded to the nearest double, 2^63; mininteger
+// is -2^63 exactly. Both count as integers for math.type/tointeger.
+void install_math_into(lua_State *L, int math) {
+    set_function(L, math, "type", math_type);
+    set_function(L, math, "tointeger", math_tointeger);
+    set_function(L, math, "ult", math_ult);
+    lua_pushnumber(L, 9223372036854775807.0);
+    lua_setfield(L, math, "maxinteger");
+    lua_pushnumber(L, -9223372036854775808.0);
+    lua_setfield(L, math, "mininteger");
+}
+
+// Libraries a service may never touch are opened on first use. Until then the
+// global (and package.loaded entry) is an empty stand-in table whose
+// metatable opens the real library into that very table on the first read,
+// write or pairs(), then goes away. Registry[&lazy_key] maps each stand-in
+// to the luaL_Reg that opens it.
+const char lazy_key = 0;
+
+// math gets its Lua 5.3 additions as it opens.
+int open_math(lua_State *L) {
+    lua_pushcfunction(L, luaopen_math);
+    lua_pushvalue(L, 1);
+    lua_call(L, 1, 1);
+    install_math_into(L, lua_gettop(L));
+    return 1;
+}
+
+const luaL_Reg lazy_libraries[] = {
+    {LUA_MATHLIBNAME, open_math},
+    {LUA_IOLIBNAME, luaopen_io},
+    {LUA_OSLIBNAME, luaopen_os},
+    {LUA_BITLIBNAME, luaopen_bit},
+};
+
+// The luaL_Reg of the stand-in at idx, or nullptr when idx is none (any more).
+const luaL_Reg *lazy_library(lua_State *L, int idx) {
+    if (idx < 0)
+        idx = lua_gettop(L) + idx + 1;
+    lua_pushlightuserdata(L, const_cast<char *>(&lazy_key));
+    lua_rawget(L, LUA_REGISTRYINDEX);
+    if (!lua_istable(L, -1)) {
+        lua_pop(L, 1);
+        return nullptr;
+    }
+    lua_pushvalue(L, idx);
+    lua_rawget(L, -2);
+    auto *lib = static_cast<const luaL_Reg *>(lua_touserdata(L, -1));
+    lua_pop(L, 2);
+    return lib;
+}
+
+// Opens the library of the stand-in at idx into it; nothing if idx is none.
+void open_lazy(lua_State *L, int idx) {
+    if (idx < 0)
+        idx = lua_gettop(L) + idx + 1;
+    const luaL_Reg *lib = lazy_library(L, idx);
+    if (lib == nullptr)
+        return;
+    lua_pushlightuserdata(L, const_cast<char *>(&lazy_key));
+    lua_rawget(L, LUA_REGISTRYINDEX);
+    lua_pushvalue(L, idx);
+    lua_pushnil(L);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+    lua_pushnil(L);
+    lua_setmetatable(L, idx);
+    // LuaJIT's luaopen_* fill package.loaded[name] when it is a table: make
+    // sure that is the stand-in, whatever the user did to package.loaded.
+    lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
+    int loaded = lua_gettop(L);
+    lua_getfield(L, loaded, lib->name);
+    lua_pushvalue(L, idx);
+    lua_setfield(L, loaded, lib->name);
+    lua_pushcfunction(L, lib->func);
+    lua_pushstring(L, lib->name);
+    lua_call(L, 1, 0);
+    lua_setfield(L, loaded, lib->name); // back to what it was
+    lua_pop(L, 1);
+}
+
+int lazy_index(lua_State *L) {
+    open_lazy(L, 1);
+    lua_settop(L, 2);
+    lua_rawget(L, 1);
+    return 1;
+}
+
+int lazy_newindex(lua_State *L) {
+    open_lazy(L, 1);
+    lua_settop(L, 3);
+    lua_rawset(L, 1);
+    return 0;
+}
+
+// Upvalue 1: the builtin next.
+int lazy_pairs(lua_State *L) {
+    open_lazy(L, 1);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
 int base_setmetatable(lua_State *L) {
     int t = lua_type(L, 2);
     luaL_checktype(L, 1, LUA_TTABLE);
     luaL_argcheck(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table expected");
     lua_settop(L, 2);
+    open_lazy(L, 1); // a stand-in's own metatable must not be replaced
     if (lua_getmetatable(L, 1)) {
         if (is_protected(L, 3))
             return luaL_error(L, "cannot change a protected metatable");
@@ -271,11 +382,6 @@ int base_setmetatable(lua_State *L) {
         lua_setmetatable(L, 1);
     lua_settop(L, 1);
     return 1;
-}
-
-void set_function(lua_State *L, int table, const char *name, lua_CFunction f) {
-    lua_pushcfunction(L, f);
-    lua_setfield(L, table < 0 ? table - 1 : table, name);
 }
 
 // setmetatable and pairs run on every object creation and table walk, so
@@ -303,8 +409,33 @@ end
 return setmetatable, pairs
 )lua";
 
+int dump_writer(lua_State *, const void *p, size_t sz, void *ud) {
+    static_cast<std::string *>(ud)->append(static_cast<const char *>(p), sz);
+    return 0;
+}
+
+// Every service state runs front_chunk: it is compiled once, in a scratch
+// state, and later states load its bytecode (debug info kept).
+const std::string &front_bytecode() {
+    static const std::string code = [] {
+        std::string out;
+        lua_State *L = luaL_newstate();
+        if (L == nullptr)
+            return out;
+        if (luaL_loadbuffer(L, front_chunk, std::strlen(front_chunk), "=[compat]") == 0)
+            lua_dump(L, dump_writer, &out);
+        lua_close(L);
+        return out;
+    }();
+    return code;
+}
+
 void install_fronts(lua_State *L, int g) {
-    luaL_loadbuffer(L, front_chunk, std::strlen(front_chunk), "=[compat]");
+    const std::string &code = front_bytecode();
+    if (code.empty())
+        luaL_loadbuffer(L, front_chunk, std::strlen(front_chunk), "=[compat]");
+    else
+        luaL_loadbuffer(L, code.data(), code.size(), "=[compat]");
     lua_getfield(L, g, "setmetatable");
     lua_getfield(L, g, "pairs");
 
@@ -352,17 +483,11 @@ void install_coroutine(lua_State *L) {
     lua_pop(L, 1);
 }
 
-// math.maxinteger is 2^63-1 rounded to the nearest double, 2^63; mininteger
-// is -2^63 exactly. Both count as integers for math.type/tointeger.
+// math, unless it is a stand-in not opened yet (it gets these as it opens).
 void install_math(lua_State *L) {
     lua_getglobal(L, "math");
-    set_function(L, -1, "type", math_type);
-    set_function(L, -1, "tointeger", math_tointeger);
-    set_function(L, -1, "ult", math_ult);
-    lua_pushnumber(L, 9223372036854775807.0);
-    lua_setfield(L, -2, "maxinteger");
-    lua_pushnumber(L, -9223372036854775808.0);
-    lua_setfield(L, -2, "mininteger");
+    if (lua_istable(L, -1) && lazy_library(L, -1) == nullptr)
+        install_math_into(L, lua_gettop(L));
     lua_pop(L, 1);
 }
 
@@ -381,6 +506,36 @@ void skynet_lua_log(lua_State *L, const char *fmt, ...) {
         skynet_error(ctx, "%s", line);
     else
         fprintf(stderr, "%s\n", line);
+}
+
+void skynet_lua_lazy_libraries(lua_State *L) {
+    lua_pushlightuserdata(L, const_cast<char *>(&lazy_key));
+    lua_createtable(L, 0, 4);
+    int map = lua_gettop(L);
+    lua_createtable(L, 0, 3);
+    int mt = lua_gettop(L);
+    lua_pushcfunction(L, lazy_index);
+    lua_setfield(L, mt, "__index");
+    lua_pushcfunction(L, lazy_newindex);
+    lua_setfield(L, mt, "__newindex");
+    lua_getglobal(L, "next");
+    lua_pushcclosure(L, lazy_pairs, 1);
+    lua_setfield(L, mt, "__pairs");
+    lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
+    int loaded = lua_gettop(L);
+    for (const luaL_Reg &lib : lazy_libraries) {
+        lua_newtable(L);
+        lua_pushvalue(L, mt);
+        lua_setmetatable(L, -2);
+        lua_pushvalue(L, -1);
+        lua_pushlightuserdata(L, const_cast<luaL_Reg *>(&lib));
+        lua_rawset(L, map);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, loaded, lib.name);
+        lua_setglobal(L, lib.name);
+    }
+    lua_settop(L, map);
+    lua_rawset(L, LUA_REGISTRYINDEX);
 }
 
 void skynet_lua_compat(lua_State *L) {

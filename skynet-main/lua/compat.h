@@ -47,6 +47,10 @@ inline bool number_to_bits(lua_Number n, uint64_t *bits) {
 // belongs to no service (unit tests, tools: the runtime may not exist).
 void skynet_lua_log(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+// math, io, os and bit as stand-ins that open the real library on first use
+// (before skynet_lua_compat, which then leaves math's additions to that time).
+void skynet_lua_lazy_libraries(lua_State *L);
+
 void skynet_compat_strpack(lua_State *L); // string.pack, string.unpack, string.packsize
 void skynet_compat_utf8(lua_State *L);    // the utf8 table
 
