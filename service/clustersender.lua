@@ -10,10 +10,10 @@ local core = require "skynet.cluster.core"
 
 local node, nodename, init_host, init_port = ...
 
-local packrequest = core.packrequest
+local packrequest = core.packrequest_msg
 local packpush = core.packpush
-local unpackresponse = core.unpackresponse
-local concat = core.concat
+local unpackresponse = core.unpackresponse_packet
+local responsemsg = core.responsemsg
 local header = socket.header
 
 local channel
@@ -43,17 +43,9 @@ local function flush_later()
 	flush()
 end
 
-local function send_request(addr, msg, sz)
-	if down then
-		skynet.trash(msg, sz)
-		error(string.format("cluster node [%s] is down", node))
-	end
-	local current = session
-	-- packrequest takes over msg (frees it)
-	local request, next_session, parts = packrequest(addr, current, msg, sz)
-	session = next_session
+-- What goes out before a request: the pending pushes and its trace tag.
+local function before_request(tag)
 	flush()
-	local tag = skynet.tracetag()
 	if tag then
 		if tag:sub(1, 1) ~= "(" then
 			-- first hop: make the tag name this node and request
@@ -64,18 +56,34 @@ local function send_request(addr, msg, sz)
 		skynet.tracelog(tag, "cluster " .. node)
 		channel:request(core.packtrace(tag))
 	end
-	return channel:request(request, current, parts)
+end
+
+local function send_request(addr, msg, sz)
+	if down then
+		skynet.trash(msg, sz)
+		error(string.format("cluster node [%s] is down", node))
+	end
+	local current = session
+	-- packrequest takes over msg (frees it); the request is one buffer,
+	-- header and parts, which the socket takes over in turn
+	local buf, len, next_session, multi = packrequest(addr, current, msg, sz)
+	session = next_session
+	local tag = skynet.tracetag()
+	if npush > 0 or tag then
+		local ok, err = pcall(before_request, tag)
+		if not ok then
+			skynet.trash(buf, len)
+			error(err, 0)
+		end
+	end
+	return channel:request_msg(buf, len, current, multi)
 end
 
 function command.req(addr, msg, sz)
 	local ok, resp = pcall(send_request, addr, msg, sz)
 	if ok then
-		if type(resp) == "table" then
-			-- a multi-part response: { total, part1, part2, ... }
-			skynet.ret(concat(resp))
-		else
-			skynet.ret(resp)
-		end
+		-- a packet, or a multi-part response { total, packet1, packet2, ... }
+		skynet.ret(responsemsg(resp))
 	else
 		skynet.error(resp)
 		skynet.response()(false)
@@ -104,9 +112,11 @@ function command.push(addr, msg, sz)
 	end
 end
 
+-- session, ok, data[, padding]; the data of a successful response is the
+-- packet itself, which responsemsg turns into the payload
 local function read_response(sock)
 	local sz = header(sock:read(2))
-	return unpackresponse(sock:read(sz))	-- session, ok, data[, padding]
+	return unpackresponse(sock:read(sz))
 end
 
 -- "host:port" (or "[v6]:port") when port is not given separately

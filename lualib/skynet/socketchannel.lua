@@ -515,6 +515,30 @@ function channel:request(request, response, padding)
 	return wait_for_response(self, conn, response)
 end
 
+-- As request, for a request already in a skynet_malloc'd buffer msg, sz,
+-- which the socket takes over (low: on the low-priority queue). It is freed
+-- on every path.
+function channel:request_msg(msg, sz, response, low)
+	local ok, connected = pcall(block_connect, self, true)
+	local conn = self.__conn
+	if not (ok and connected and conn) then
+		skynet.trash(msg, sz)
+		if not ok then
+			error(connected, 0)
+		end
+		assert(connected)
+		error(socket_error)
+	end
+	local write = low and socket.lwrite or socket.write
+	if not write(conn.fd, msg, sz) then
+		write_failed(self, conn)
+	end
+	if response == nil then
+		return
+	end
+	return wait_for_response(self, conn, response)
+end
+
 -- Wait for a message the peer sends on its own (e.g. a subscription).
 function channel:response(response)
 	assert(block_connect(self))

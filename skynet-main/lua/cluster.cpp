@@ -12,6 +12,7 @@
 #include <climits>
 #include <cstdint>
 #include <cstring>
+#include <new>
 #include <optional>
 
 namespace {
@@ -121,50 +122,49 @@ struct request {
     bool is_push;
 };
 
-// Returns the number of parts still to send (0: the header carries the payload).
-uint32_t pack_header_number(lua_State *L, const request &r) {
-    auto addr = static_cast<uint32_t>(to_integer(L, 1).value_or(0));
-    uint8_t buf[packet_max];
-    if (r.sz < multi_part) {
-        put_length(buf, r.sz + 9);
-        buf[2] = static_cast<uint8_t>(req::number);
-        put_u32(buf + 3, addr);
-        put_u32(buf + 7, r.is_push ? 0 : static_cast<uint32_t>(r.session));
-        if (r.sz > 0)
-            std::memcpy(buf + 11, r.msg, r.sz);
-        push_bytes(L, buf, r.sz + 11);
-        return 0;
-    }
-    put_length(buf, 13);
-    buf[2] = static_cast<uint8_t>(r.is_push ? req::multi_push_number : req::multi_number);
-    put_u32(buf + 3, addr);
-    put_u32(buf + 7, static_cast<uint32_t>(r.session));
-    put_u32(buf + 11, r.sz);
-    push_bytes(L, buf, 15);
-    return (r.sz - 1) / multi_part + 1;
+// Where a request goes: a handle, or a name of 1..255 bytes.
+struct target {
+    uint32_t addr;
+    const char *name; // nullptr: addr
+    size_t namelen;
+};
+
+bool single_packet(const request &r) {
+    return r.sz < multi_part;
 }
 
-uint32_t pack_header_name(lua_State *L, const request &r, const char *name, size_t namelen) {
-    uint8_t buf[packet_max];
-    if (r.sz < multi_part) {
-        put_length(buf, r.sz + 6 + namelen);
-        buf[2] = static_cast<uint8_t>(req::name);
-        buf[3] = static_cast<uint8_t>(namelen);
-        std::memcpy(buf + 4, name, namelen);
-        put_u32(buf + 4 + namelen, r.is_push ? 0 : static_cast<uint32_t>(r.session));
-        if (r.sz > 0)
-            std::memcpy(buf + 8 + namelen, r.msg, r.sz);
-        push_bytes(L, buf, r.sz + 8 + namelen);
-        return 0;
+uint32_t part_count(const request &r) {
+    return single_packet(r) ? 0 : (r.sz - 1) / multi_part + 1;
+}
+
+// The first packet: the whole request, or the header announcing the parts.
+size_t header_size(const target &t, const request &r) {
+    size_t base = t.name ? 2 + 6 + t.namelen : 2 + 9;
+    return single_packet(r) ? base + r.sz : base + 4;
+}
+
+void write_header(uint8_t *p, const target &t, const request &r) {
+    bool single = single_packet(r);
+    uint32_t session = single && r.is_push ? 0 : static_cast<uint32_t>(r.session);
+    put_length(p, header_size(t, r) - 2);
+    uint8_t *at;
+    if (t.name) {
+        req type = single ? req::name : r.is_push ? req::multi_push_name : req::multi_name;
+        p[2] = static_cast<uint8_t>(type);
+        p[3] = static_cast<uint8_t>(t.namelen);
+        std::memcpy(p + 4, t.name, t.namelen);
+        at = p + 4 + t.namelen;
+    } else {
+        req type = single ? req::number : r.is_push ? req::multi_push_number : req::multi_number;
+        p[2] = static_cast<uint8_t>(type);
+        put_u32(p + 3, t.addr);
+        at = p + 7;
     }
-    put_length(buf, 10 + namelen);
-    buf[2] = static_cast<uint8_t>(r.is_push ? req::multi_push_name : req::multi_name);
-    buf[3] = static_cast<uint8_t>(namelen);
-    std::memcpy(buf + 4, name, namelen);
-    put_u32(buf + 4 + namelen, static_cast<uint32_t>(r.session));
-    put_u32(buf + 8 + namelen, r.sz);
-    push_bytes(L, buf, 12 + namelen);
-    return (r.sz - 1) / multi_part + 1;
+    put_u32(at, session);
+    if (!single)
+        put_u32(at + 4, r.sz);
+    else if (r.sz > 0)
+        std::memcpy(at + 4, r.msg, r.sz);
 }
 
 constexpr size_t part_header = 7;
@@ -198,8 +198,36 @@ void pack_parts(lua_State *L, const request &r, uint32_t parts) {
     }
 }
 
+// Every part, back to back, at p.
+void write_parts(uint8_t *p, const request &r) {
+    size_t left = r.sz;
+    const uint8_t *data = r.msg;
+    while (left > 0) {
+        size_t chunk = std::min(left, multi_part);
+        fill_part_header(p, r, chunk, left <= multi_part);
+        std::memcpy(p + part_header, data, chunk);
+        p += part_header + chunk;
+        data += chunk;
+        left -= chunk;
+    }
+}
+
+// The packets in one skynet_malloc'd buffer: msg, sz, multi-part.
+void push_request_msg(lua_State *L, const target &t, const request &r) {
+    uint32_t parts = part_count(r);
+    size_t head = header_size(t, r);
+    size_t total = head + (parts ? r.sz + size_t{parts} * part_header : 0);
+    auto *buf = static_cast<uint8_t *>(skynet_malloc(total));
+    write_header(buf, t, r);
+    if (parts)
+        write_parts(buf + head, r);
+    lua_pushlightuserdata(L, buf);
+    lua_pushinteger(L, static_cast<lua_Integer>(total));
+}
+
 // The message is ours from the start: it is freed on every path, errors included.
-int pack_request(lua_State *L, bool is_push) {
+// As strings: packet, next session[, parts]; as msg: buffer, size, next session, multi.
+int pack_request(lua_State *L, bool is_push, bool as_msg) {
     if (lua_type(L, 3) != LUA_TLIGHTUSERDATA || lua_touserdata(L, 3) == nullptr)
         return luaL_error(L, "Invalid request message");
     request r{static_cast<uint8_t *>(lua_touserdata(L, 3)), 0, 0, is_push};
@@ -222,24 +250,35 @@ int pack_request(lua_State *L, bool is_push) {
         return luaL_error(L, "Invalid request session %d", r.session);
     }
 
-    uint32_t parts;
+    target t{0, nullptr, 0};
     if (lua_type(L, 1) == LUA_TNUMBER) {
-        parts = pack_header_number(L, r);
+        t.addr = static_cast<uint32_t>(to_integer(L, 1).value_or(0));
     } else {
-        size_t namelen = 0;
-        const char *name = lua_tolstring(L, 1, &namelen);
-        if (name == nullptr) {
+        t.name = lua_tolstring(L, 1, &t.namelen);
+        if (t.name == nullptr) {
             skynet_free(r.msg);
             return luaL_error(L, "name is not a string, it's a %s", luaL_typename(L, 1));
         }
-        if (namelen < 1 || namelen > 255) {
+        if (t.namelen < 1 || t.namelen > 255) {
             skynet_free(r.msg);
             return luaL_error(L, "name length is invalid, must be between 1 and 255 characters: %s",
-                              name);
+                              t.name);
         }
-        parts = pack_header_name(L, r, name, namelen);
     }
     uint32_t next = static_cast<uint32_t>(r.session) + 1;
+    uint32_t parts = part_count(r);
+    if (as_msg) {
+        push_request_msg(L, t, r);
+        skynet_free(r.msg);
+        lua_pushinteger(L, next > INT32_MAX ? 1 : next);
+        lua_pushboolean(L, parts > 0);
+        return 4;
+    }
+    {
+        uint8_t buf[packet_max];
+        write_header(buf, t, r);
+        push_bytes(L, buf, header_size(t, r));
+    }
     lua_pushinteger(L, next > INT32_MAX ? 1 : next);
     if (parts == 0) {
         skynet_free(r.msg);
@@ -252,10 +291,16 @@ int pack_request(lua_State *L, bool is_push) {
 }
 
 int lpackrequest(lua_State *L) {
-    return pack_request(L, false);
+    return pack_request(L, false, false);
 }
 int lpackpush(lua_State *L) {
-    return pack_request(L, true);
+    return pack_request(L, true, false);
+}
+int lpackrequest_msg(lua_State *L) {
+    return pack_request(L, false, true);
+}
+int lpackpush_msg(lua_State *L) {
+    return pack_request(L, true, true);
 }
 
 int lpacktrace(lua_State *L) {
@@ -298,12 +343,17 @@ int unpack_multi_number(lua_State *L, const uint8_t *buf, int sz, bool is_push) 
     return 6;
 }
 
-int unpack_part(lua_State *L, const uint8_t *buf, int sz) {
+int unpack_part(lua_State *L, const uint8_t *buf, int sz, bool borrow) {
     if (sz < 5)
         return luaL_error(L, "Invalid cluster multi part message");
     lua_pushboolean(L, 0); // parts carry no address
     lua_pushinteger(L, get_u32(buf + 1));
-    push_buffer(L, buf + 5, sz - 5);
+    if (borrow) {
+        lua_pushlightuserdata(L, const_cast<uint8_t *>(buf + 5));
+        lua_pushinteger(L, sz - 5);
+    } else {
+        push_buffer(L, buf + 5, sz - 5);
+    }
     lua_pushboolean(L, buf[0] == static_cast<uint8_t>(req::part));
     return 5;
 }
@@ -343,7 +393,7 @@ int unpack_multi_name(lua_State *L, const uint8_t *buf, int sz, bool is_push) {
 }
 
 // (msg, sz) from the gate, or a string; the body has no length prefix.
-int lunpackrequest(lua_State *L) {
+int unpack_request(lua_State *L, bool borrow) {
     const uint8_t *buf;
     int sz;
     if (lua_type(L, 1) == LUA_TLIGHTUSERDATA) {
@@ -369,7 +419,7 @@ int lunpackrequest(lua_State *L) {
         return unpack_multi_number(L, buf, sz, true);
     case req::part:
     case req::part_end:
-        return unpack_part(L, buf, sz);
+        return unpack_part(L, buf, sz, borrow);
     case req::trace:
         return unpack_trace(L, buf, sz);
     case req::name:
@@ -384,86 +434,153 @@ int lunpackrequest(lua_State *L) {
                       static_cast<int>(static_cast<int8_t>(buf[0])));
 }
 
-void push_response(lua_State *L, uint8_t *buf, uint32_t session, resp type, const uint8_t *data,
-                   size_t sz) {
-    put_length(buf, sz + 5);
-    put_u32(buf + 2, session);
-    buf[6] = static_cast<uint8_t>(type);
+int lunpackrequest(lua_State *L) {
+    return unpack_request(L, false);
+}
+
+// For a part, msg points into the argument instead of being a fresh copy: it
+// is valid only as long as the argument, and is not to be freed.
+int lunpackrequest_borrow(lua_State *L) {
+    return unpack_request(L, true);
+}
+
+constexpr size_t response_header = 7;
+constexpr size_t multi_begin_size = 11;
+
+// One response packet at p; returns its size.
+size_t write_response(uint8_t *p, uint32_t session, resp type, const uint8_t *data, size_t sz) {
+    put_length(p, sz + 5);
+    put_u32(p + 2, session);
+    p[6] = static_cast<uint8_t>(type);
     if (sz > 0)
-        std::memcpy(buf + 7, data, sz);
-    push_bytes(L, buf, sz + 7);
+        std::memcpy(p + response_header, data, sz);
+    return response_header + sz;
+}
+
+size_t write_multi_begin(uint8_t *p, uint32_t session, size_t sz) {
+    put_length(p, multi_begin_size - 2);
+    put_u32(p + 2, session);
+    p[6] = static_cast<uint8_t>(resp::multi_begin);
+    put_u32(p + 7, static_cast<uint32_t>(sz));
+    return multi_begin_size;
+}
+
+struct response {
+    uint32_t session;
+    bool ok;
+    const uint8_t *msg;
+    size_t sz;
+
+    bool multi() const { return ok && sz > multi_part; }
+    size_t parts() const { return (sz - 1) / multi_part + 1; }
+};
+
+// The message belongs to the caller (a rawcall result or a string): never freed here.
+response check_response(lua_State *L) {
+    response r{};
+    r.session = static_cast<uint32_t>(check_integer(L, 1));
+    r.ok = lua_toboolean(L, 2);
+    if (lua_type(L, 3) == LUA_TSTRING) {
+        r.msg = reinterpret_cast<const uint8_t *>(lua_tolstring(L, 3, &r.sz));
+    } else {
+        r.msg = static_cast<const uint8_t *>(lua_touserdata(L, 3));
+        int64_t n = check_integer(L, 4);
+        if (n < 0)
+            luaL_argerror(L, 4, "size out of range");
+        r.sz = static_cast<size_t>(n);
+        if (r.msg == nullptr && r.sz > 0)
+            luaL_argerror(L, 3, "NULL message");
+        if (lua_type(L, 3) == LUA_TUSERDATA && r.sz > lua_objlen(L, 3))
+            luaL_argerror(L, 4, "size out of range");
+    }
+    // An error text is cut rather than split.
+    if (!r.ok)
+        r.sz = std::min(r.sz, multi_part);
+    return r;
 }
 
 // The table {begin, part..., end} for an ok response larger than multi_part.
-void pack_multi_response(lua_State *L, uint32_t session, const uint8_t *msg, size_t sz) {
-    size_t parts = (sz - 1) / multi_part + 1;
+void pack_multi_response(lua_State *L, const response &r) {
+    size_t parts = r.parts();
     lua_createtable(L, static_cast<int>(parts + 1), 0);
     uint8_t buf[packet_max];
-    put_length(buf, 9);
-    put_u32(buf + 2, session);
-    buf[6] = static_cast<uint8_t>(resp::multi_begin);
-    put_u32(buf + 7, static_cast<uint32_t>(sz));
-    push_bytes(L, buf, 11);
+    push_bytes(L, buf, write_multi_begin(buf, r.session, r.sz));
     lua_rawseti(L, -2, 1);
+    const uint8_t *msg = r.msg;
+    size_t left = r.sz;
     for (size_t i = 0; i < parts; i++) {
-        size_t chunk = std::min(sz, multi_part);
-        resp type = sz > multi_part ? resp::multi_part : resp::multi_end;
-        push_response(L, buf, session, type, msg, chunk);
+        size_t chunk = std::min(left, multi_part);
+        resp type = left > multi_part ? resp::multi_part : resp::multi_end;
+        push_bytes(L, buf, write_response(buf, r.session, type, msg, chunk));
         lua_rawseti(L, -2, static_cast<int>(i + 2));
         msg += chunk;
-        sz -= chunk;
+        left -= chunk;
     }
 }
 
-// The message belongs to the caller (a rawcall result or a string): never freed here.
 int lpackresponse(lua_State *L) {
-    auto session = static_cast<uint32_t>(check_integer(L, 1));
-    bool ok = lua_toboolean(L, 2);
-    const uint8_t *msg;
-    size_t sz;
-    if (lua_type(L, 3) == LUA_TSTRING) {
-        msg = reinterpret_cast<const uint8_t *>(lua_tolstring(L, 3, &sz));
-    } else {
-        msg = static_cast<const uint8_t *>(lua_touserdata(L, 3));
-        int64_t n = check_integer(L, 4);
-        if (n < 0)
-            return luaL_argerror(L, 4, "size out of range");
-        sz = static_cast<size_t>(n);
-        if (msg == nullptr && sz > 0)
-            return luaL_argerror(L, 3, "NULL message");
-        if (lua_type(L, 3) == LUA_TUSERDATA && sz > lua_objlen(L, 3))
-            return luaL_argerror(L, 4, "size out of range");
-    }
-    if (!ok) {
-        // An error text is cut rather than split.
-        sz = std::min(sz, multi_part);
-    } else if (sz > multi_part) {
-        pack_multi_response(L, session, msg, sz);
+    response r = check_response(L);
+    if (r.multi()) {
+        pack_multi_response(L, r);
         return 1;
     }
     uint8_t buf[packet_max];
-    push_response(L, buf, session, ok ? resp::ok : resp::error, msg, sz);
+    push_bytes(L, buf, write_response(buf, r.session, r.ok ? resp::ok : resp::error, r.msg, r.sz));
     return 1;
 }
 
+// As packresponse, the packets back to back in one skynet_malloc'd buffer:
+// msg, sz, multi-part.
+int lpackresponse_msg(lua_State *L) {
+    response r = check_response(L);
+    size_t total =
+        r.multi() ? multi_begin_size + r.sz + r.parts() * response_header : response_header + r.sz;
+    auto *buf = static_cast<uint8_t *>(skynet_malloc(total));
+    if (r.multi()) {
+        uint8_t *p = buf + write_multi_begin(buf, r.session, r.sz);
+        const uint8_t *msg = r.msg;
+        size_t left = r.sz;
+        while (left > 0) {
+            size_t chunk = std::min(left, multi_part);
+            resp type = left > multi_part ? resp::multi_part : resp::multi_end;
+            p += write_response(p, r.session, type, msg, chunk);
+            msg += chunk;
+            left -= chunk;
+        }
+    } else {
+        write_response(buf, r.session, r.ok ? resp::ok : resp::error, r.msg, r.sz);
+    }
+    lua_pushlightuserdata(L, buf);
+    lua_pushinteger(L, static_cast<lua_Integer>(total));
+    lua_pushboolean(L, r.multi());
+    return 3;
+}
+
 // A body without its length prefix; bad input gives no values, never an error.
-int lunpackresponse(lua_State *L) {
+// With keep_packet the data of an ok, part or end packet is the body itself
+// (the payload follows its 5 header bytes).
+int unpack_response(lua_State *L, bool keep_packet) {
     size_t sz;
     const auto *buf = reinterpret_cast<const uint8_t *>(luaL_checklstring(L, 1, &sz));
     if (sz < 5)
         return 0;
-    const char *data = reinterpret_cast<const char *>(buf + 5);
+    auto push_data = [&](bool keep) {
+        if (keep)
+            lua_pushvalue(L, 1);
+        else
+            lua_pushlstring(L, reinterpret_cast<const char *>(buf + 5), sz - 5);
+    };
     switch (static_cast<resp>(buf[4])) {
     case resp::error:
         lua_pushinteger(L, get_u32(buf));
         lua_pushboolean(L, 0);
-        lua_pushlstring(L, data, sz - 5);
+        push_data(false);
         return 3;
     case resp::ok:
     case resp::multi_end:
         lua_pushinteger(L, get_u32(buf));
         lua_pushboolean(L, 1);
-        lua_pushlstring(L, data, sz - 5);
+        push_data(keep_packet);
         return 3;
     case resp::multi_begin:
         if (sz != 9)
@@ -476,11 +593,19 @@ int lunpackresponse(lua_State *L) {
     case resp::multi_part:
         lua_pushinteger(L, get_u32(buf));
         lua_pushboolean(L, 1);
-        lua_pushlstring(L, data, sz - 5);
+        push_data(keep_packet);
         lua_pushboolean(L, 1);
         return 4;
     }
     return 0;
+}
+
+int lunpackresponse(lua_State *L) {
+    return unpack_response(L, false);
+}
+
+int lunpackresponse_packet(lua_State *L) {
+    return unpack_response(L, true);
 }
 
 // append(t, msg, sz) stores the bytes as a string and frees msg;
@@ -509,8 +634,9 @@ int lappend(lua_State *L) {
     return 0;
 }
 
-// {total, string...} -> msg, total, or nothing when the strings do not add up to total.
-int lconcat(lua_State *L) {
+// {total, string...} -> msg, total, or nothing when the strings, less `skip`
+// header bytes each, do not add up to total.
+int concat(lua_State *L, size_t skip) {
     if (!lua_istable(L, 1))
         return 0;
     lua_rawgeti(L, 1, 1);
@@ -527,11 +653,13 @@ int lconcat(lua_State *L) {
     for (;;) {
         lua_rawgeti(L, 1, last + 1);
         bool more = lua_type(L, -1) == LUA_TSTRING;
-        if (more)
-            sum += lua_objlen(L, -1);
+        size_t len = more ? lua_objlen(L, -1) : 0;
         lua_pop(L, 1);
         if (!more)
             break;
+        if (len < skip)
+            return 0;
+        sum += len - skip;
         if (sum > expect)
             return 0;
         last++;
@@ -544,12 +672,170 @@ int lconcat(lua_State *L) {
         lua_rawgeti(L, 1, i);
         size_t len;
         const char *s = lua_tolstring(L, -1, &len);
-        std::memcpy(buf + offset, s, len);
-        offset += len;
+        std::memcpy(buf + offset, s + skip, len - skip);
+        offset += len - skip;
         lua_pop(L, 1);
     }
     lua_pushlightuserdata(L, buf);
     lua_pushinteger(L, static_cast<lua_Integer>(expect));
+    return 2;
+}
+
+int lconcat(lua_State *L) {
+    return concat(L, 0);
+}
+
+// The payload of what unpackresponse_packet gave as data, as msg, sz: a body,
+// or {total, body...} gathered from a multi-part response.
+int lresponsemsg(lua_State *L) {
+    if (lua_type(L, 1) == LUA_TTABLE)
+        return concat(L, 5);
+    size_t sz;
+    const char *body = luaL_checklstring(L, 1, &sz);
+    if (sz < 5)
+        return 0;
+    sz -= 5;
+    void *msg = skynet_malloc(std::max<size_t>(sz, 1));
+    if (sz > 0)
+        std::memcpy(msg, body + 5, sz);
+    lua_pushlightuserdata(L, msg);
+    lua_pushinteger(L, static_cast<lua_Integer>(sz));
+    return 2;
+}
+
+// --- assembly: a multi-part request gathered in native memory ---
+//
+// It follows append/concat on a table exactly: the first item must be the
+// total (a number), parts are counted up to the next non-string item, and
+// the result exists only when they add up to the total.
+
+constexpr const char *assembly_meta = "skynet.cluster.assembly";
+
+class assembly {
+  public:
+    void add_total(int64_t total) {
+        if (state_ == state::fresh) {
+            total_ = total;
+            state_ = total < 0 || total > INT_MAX ? state::invalid : state::collecting;
+        } else if (state_ == state::collecting) {
+            state_ = state::stopped;
+        }
+    }
+
+    void add(const uint8_t *p, size_t sz) {
+        if (state_ == state::fresh) {
+            state_ = state::invalid; // a part before the header
+        } else if (state_ == state::collecting) {
+            if (sz > static_cast<size_t>(total_) - size_) {
+                state_ = state::invalid;
+                release();
+                return;
+            }
+            reserve(size_ + sz);
+            if (sz > 0)
+                std::memcpy(data_ + size_, p, sz);
+            size_ += sz;
+        }
+    }
+
+    // The whole message (ownership passes to the caller), or nullptr.
+    uint8_t *take(size_t *sz) {
+        bool complete = (state_ == state::collecting || state_ == state::stopped) &&
+                        size_ == static_cast<size_t>(total_);
+        if (!complete)
+            return nullptr;
+        reserve(std::max<size_t>(size_, 1));
+        uint8_t *msg = data_;
+        *sz = size_;
+        data_ = nullptr;
+        size_ = cap_ = 0;
+        state_ = state::invalid;
+        return msg;
+    }
+
+    void release() {
+        skynet_free(data_);
+        data_ = nullptr;
+        size_ = cap_ = 0;
+    }
+
+  private:
+    enum class state : uint8_t { fresh, collecting, stopped, invalid };
+
+    // Grows towards the total without trusting it: at most a few parts ahead
+    // of what has arrived, so a forged total costs no big allocation.
+    void reserve(size_t need) {
+        if (need <= cap_)
+            return;
+        size_t want = std::max(need, std::max(cap_ * 2, 8 * multi_part));
+        size_t cap = std::max(need, std::min(want, static_cast<size_t>(total_)));
+        data_ = static_cast<uint8_t *>(skynet_realloc(data_, cap));
+        cap_ = cap;
+    }
+
+    uint8_t *data_ = nullptr;
+    size_t size_ = 0;
+    size_t cap_ = 0;
+    int64_t total_ = 0;
+    state state_ = state::fresh;
+};
+
+assembly *check_assembly(lua_State *L) {
+    return static_cast<assembly *>(luaL_checkudata(L, 1, assembly_meta));
+}
+
+int lassembly_gc(lua_State *L) {
+    check_assembly(L)->release();
+    return 0;
+}
+
+// assembly() -> a new, empty one.
+int lassembly(lua_State *L) {
+    new (lua_newuserdata(L, sizeof(assembly))) assembly();
+    if (luaL_newmetatable(L, assembly_meta)) {
+        lua_pushcfunction(L, lassembly_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    return 1;
+}
+
+// assemble(a, nil, total) as append(t, nil, total); assemble(a, ptr, sz)
+// copies sz bytes from ptr, which it neither keeps nor frees.
+int lassemble(lua_State *L) {
+    assembly *a = check_assembly(L);
+    if (lua_isnil(L, 2)) {
+        // append stores whatever it is given (nil: nothing); only a number
+        // counts as a total
+        if (lua_isnoneornil(L, 3))
+            return 0;
+        if (lua_type(L, 3) == LUA_TNUMBER) {
+            auto total = to_integer(L, 3);
+            a->add_total(total ? *total : -1);
+        } else {
+            a->add_total(-1);
+        }
+        return 0;
+    }
+    if (lua_type(L, 2) != LUA_TLIGHTUSERDATA || lua_touserdata(L, 2) == nullptr)
+        return luaL_error(L, "Need lightuserdata");
+    auto sz = to_integer(L, 3);
+    if (!sz)
+        return integer_error(L, 3);
+    if (*sz < 0 || *sz > INT_MAX)
+        return luaL_argerror(L, 3, "size out of range");
+    a->add(static_cast<const uint8_t *>(lua_touserdata(L, 2)), static_cast<size_t>(*sz));
+    return 0;
+}
+
+// assembled(a) -> msg, sz as concat, or nothing.
+int lassembled(lua_State *L) {
+    size_t sz = 0;
+    uint8_t *msg = check_assembly(L)->take(&sz);
+    if (msg == nullptr)
+        return 0;
+    lua_pushlightuserdata(L, msg);
+    lua_pushinteger(L, static_cast<lua_Integer>(sz));
     return 2;
 }
 
@@ -585,12 +871,21 @@ int luaopen_skynet_cluster_core(lua_State *L) {
     const luaL_Reg l[] = {
         {"packrequest", lpackrequest},
         {"packpush", lpackpush},
+        {"packrequest_msg", lpackrequest_msg},
+        {"packpush_msg", lpackpush_msg},
         {"packtrace", lpacktrace},
         {"unpackrequest", lunpackrequest},
+        {"unpackrequest_borrow", lunpackrequest_borrow},
         {"packresponse", lpackresponse},
+        {"packresponse_msg", lpackresponse_msg},
         {"unpackresponse", lunpackresponse},
+        {"unpackresponse_packet", lunpackresponse_packet},
+        {"responsemsg", lresponsemsg},
         {"append", lappend},
         {"concat", lconcat},
+        {"assembly", lassembly},
+        {"assemble", lassemble},
+        {"assembled", lassembled},
         {"isname", lisname},
         {"nodename", lnodename},
         {nullptr, nullptr},
