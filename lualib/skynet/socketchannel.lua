@@ -40,6 +40,19 @@ end
 channel_socket.read = raise_on_failure(socket.read)
 channel_socket.readline = raise_on_failure(socket.readline)
 
+-- sock:readmsg(sz) -> msg, sz: see socket.readmsg
+function channel_socket.readmsg(sock, sz)
+	local fd = sock[1]
+	if not fd or socket.invalid(fd) then
+		error(socket_error)
+	end
+	local msg = socket.readmsg(fd, sz)
+	if not msg then
+		error(socket_error)
+	end
+	return msg, sz
+end
+
 local function release_sock(sock)
 	local fd = sock[1]
 	sock[1] = false

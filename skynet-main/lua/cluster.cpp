@@ -557,30 +557,23 @@ int lpackresponse_msg(lua_State *L) {
 }
 
 // A body without its length prefix; bad input gives no values, never an error.
-// With keep_packet the data of an ok, part or end packet is the body itself
-// (the payload follows its 5 header bytes).
-int unpack_response(lua_State *L, bool keep_packet) {
+int lunpackresponse(lua_State *L) {
     size_t sz;
     const auto *buf = reinterpret_cast<const uint8_t *>(luaL_checklstring(L, 1, &sz));
     if (sz < 5)
         return 0;
-    auto push_data = [&](bool keep) {
-        if (keep)
-            lua_pushvalue(L, 1);
-        else
-            lua_pushlstring(L, reinterpret_cast<const char *>(buf + 5), sz - 5);
-    };
+    const char *data = reinterpret_cast<const char *>(buf + 5);
     switch (static_cast<resp>(buf[4])) {
     case resp::error:
         lua_pushinteger(L, get_u32(buf));
         lua_pushboolean(L, 0);
-        push_data(false);
+        lua_pushlstring(L, data, sz - 5);
         return 3;
     case resp::ok:
     case resp::multi_end:
         lua_pushinteger(L, get_u32(buf));
         lua_pushboolean(L, 1);
-        push_data(keep_packet);
+        lua_pushlstring(L, data, sz - 5);
         return 3;
     case resp::multi_begin:
         if (sz != 9)
@@ -593,19 +586,100 @@ int unpack_response(lua_State *L, bool keep_packet) {
     case resp::multi_part:
         lua_pushinteger(L, get_u32(buf));
         lua_pushboolean(L, 1);
-        push_data(keep_packet);
+        lua_pushlstring(L, data, sz - 5);
         lua_pushboolean(L, 1);
         return 4;
     }
     return 0;
 }
 
-int lunpackresponse(lua_State *L) {
-    return unpack_response(L, false);
+// --- payload: a response's data kept in native memory ---
+
+constexpr const char *payload_meta = "skynet.cluster.payload";
+
+// Owns msg until responsemsg takes it; the collector frees what is left
+// (a response nobody waits for any more).
+struct payload {
+    uint8_t *msg;
+    size_t sz;
+
+    void release() {
+        skynet_free(msg);
+        msg = nullptr;
+        sz = 0;
+    }
+};
+
+payload *to_payload(lua_State *L, int idx) {
+    return static_cast<payload *>(luaL_testudata(L, idx, payload_meta));
 }
 
-int lunpackresponse_packet(lua_State *L) {
-    return unpack_response(L, true);
+int lpayload_gc(lua_State *L) {
+    if (payload *p = to_payload(L, 1))
+        p->release();
+    return 0;
+}
+
+payload *push_payload(lua_State *L, uint8_t *msg, size_t sz) {
+    auto *p = static_cast<payload *>(lua_newuserdata(L, sizeof(payload)));
+    p->msg = msg;
+    p->sz = sz;
+    if (luaL_newmetatable(L, payload_meta)) {
+        lua_pushcfunction(L, lpayload_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    return p;
+}
+
+// unpackresponse_msg(head, msg, sz): as unpackresponse(head .. payload) for
+// the 5 header bytes and the rest of the body in msg, sz, which it takes over.
+// The data of an ok, part or end packet is a payload for responsemsg.
+int lunpackresponse_msg(lua_State *L) {
+    if (lua_type(L, 2) != LUA_TLIGHTUSERDATA || lua_touserdata(L, 2) == nullptr)
+        return luaL_error(L, "Need lightuserdata");
+    auto *msg = static_cast<uint8_t *>(lua_touserdata(L, 2));
+    auto sz = to_integer(L, 3);
+    if (!sz || *sz < 0) {
+        skynet_free(msg);
+        return luaL_argerror(L, 3, "size out of range");
+    }
+    lua_settop(L, 3);
+    payload *data = push_payload(L, msg, static_cast<size_t>(*sz)); // index 4
+    size_t hl;
+    const auto *head = reinterpret_cast<const uint8_t *>(luaL_checklstring(L, 1, &hl));
+    if (hl != 5) {
+        data->release();
+        return 0;
+    }
+    lua_pushinteger(L, get_u32(head));
+    switch (static_cast<resp>(head[4])) {
+    case resp::ok:
+    case resp::multi_end:
+        lua_pushboolean(L, 1);
+        lua_pushvalue(L, 4);
+        return 3;
+    case resp::multi_part:
+        lua_pushboolean(L, 1);
+        lua_pushvalue(L, 4);
+        lua_pushboolean(L, 1);
+        return 4;
+    case resp::error:
+        lua_pushboolean(L, 0);
+        lua_pushlstring(L, reinterpret_cast<const char *>(data->msg), data->sz);
+        data->release();
+        return 3;
+    case resp::multi_begin:
+        if (data->sz != 4)
+            break;
+        lua_pushboolean(L, 1);
+        lua_pushinteger(L, get_u32(data->msg));
+        lua_pushboolean(L, 1);
+        data->release();
+        return 4;
+    }
+    data->release();
+    return 0;
 }
 
 // append(t, msg, sz) stores the bytes as a string and frees msg;
@@ -634,9 +708,9 @@ int lappend(lua_State *L) {
     return 0;
 }
 
-// {total, string...} -> msg, total, or nothing when the strings, less `skip`
-// header bytes each, do not add up to total.
-int concat(lua_State *L, size_t skip) {
+// {total, string...} -> msg, total, or nothing when the strings do not add
+// up to total. With payloads, the items are payloads (taken) instead.
+int concat(lua_State *L, bool payloads) {
     if (!lua_istable(L, 1))
         return 0;
     lua_rawgeti(L, 1, 1);
@@ -646,20 +720,34 @@ int concat(lua_State *L, size_t skip) {
     lua_pop(L, 1);
     if (!total || *total < 0 || *total > INT_MAX)
         return 0;
+    // The bytes of the item on top of the stack, or nothing: the end of the list.
+    auto item = [&](const char **bytes, size_t *len) {
+        if (payloads) {
+            payload *p = to_payload(L, -1);
+            if (p == nullptr || p->msg == nullptr)
+                return false;
+            *bytes = reinterpret_cast<const char *>(p->msg);
+            *len = p->sz;
+            return true;
+        }
+        if (lua_type(L, -1) != LUA_TSTRING)
+            return false;
+        *bytes = lua_tolstring(L, -1, len);
+        return true;
+    };
     // Sum first: a forged total must not cost an allocation of its size.
     auto expect = static_cast<size_t>(*total);
     size_t sum = 0;
     int last = 1;
     for (;;) {
         lua_rawgeti(L, 1, last + 1);
-        bool more = lua_type(L, -1) == LUA_TSTRING;
-        size_t len = more ? lua_objlen(L, -1) : 0;
+        const char *bytes;
+        size_t len = 0;
+        bool more = item(&bytes, &len);
         lua_pop(L, 1);
         if (!more)
             break;
-        if (len < skip)
-            return 0;
-        sum += len - skip;
+        sum += len;
         if (sum > expect)
             return 0;
         last++;
@@ -670,10 +758,14 @@ int concat(lua_State *L, size_t skip) {
     size_t offset = 0;
     for (int i = 2; i <= last; i++) {
         lua_rawgeti(L, 1, i);
-        size_t len;
-        const char *s = lua_tolstring(L, -1, &len);
-        std::memcpy(buf + offset, s + skip, len - skip);
-        offset += len - skip;
+        const char *bytes = nullptr;
+        size_t len = 0;
+        item(&bytes, &len);
+        if (len > 0)
+            std::memcpy(buf + offset, bytes, len);
+        offset += len;
+        if (payloads)
+            to_payload(L, -1)->release();
         lua_pop(L, 1);
     }
     lua_pushlightuserdata(L, buf);
@@ -682,24 +774,22 @@ int concat(lua_State *L, size_t skip) {
 }
 
 int lconcat(lua_State *L) {
-    return concat(L, 0);
+    return concat(L, false);
 }
 
-// The payload of what unpackresponse_packet gave as data, as msg, sz: a body,
-// or {total, body...} gathered from a multi-part response.
+// responsemsg(data) -> msg, sz: the payload unpackresponse_msg gave as data,
+// or the payloads of a multi-part response gathered as {total, payload...}.
+// Nothing when they do not add up.
 int lresponsemsg(lua_State *L) {
     if (lua_type(L, 1) == LUA_TTABLE)
-        return concat(L, 5);
-    size_t sz;
-    const char *body = luaL_checklstring(L, 1, &sz);
-    if (sz < 5)
+        return concat(L, true);
+    payload *p = to_payload(L, 1);
+    if (p == nullptr || p->msg == nullptr)
         return 0;
-    sz -= 5;
-    void *msg = skynet_malloc(std::max<size_t>(sz, 1));
-    if (sz > 0)
-        std::memcpy(msg, body + 5, sz);
-    lua_pushlightuserdata(L, msg);
-    lua_pushinteger(L, static_cast<lua_Integer>(sz));
+    lua_pushlightuserdata(L, p->msg);
+    lua_pushinteger(L, static_cast<lua_Integer>(p->sz));
+    p->msg = nullptr;
+    p->sz = 0;
     return 2;
 }
 
@@ -879,7 +969,7 @@ int luaopen_skynet_cluster_core(lua_State *L) {
         {"packresponse", lpackresponse},
         {"packresponse_msg", lpackresponse_msg},
         {"unpackresponse", lunpackresponse},
-        {"unpackresponse_packet", lunpackresponse_packet},
+        {"unpackresponse_msg", lunpackresponse_msg},
         {"responsemsg", lresponsemsg},
         {"append", lappend},
         {"concat", lconcat},

@@ -1184,7 +1184,9 @@ TEST_CASE("cluster.core borrowed parts, assembly and whole-packet responses roun
         }
         CHECK(got == payload);
 
-        // response: packresponse_msg, unpackresponse_packet, responsemsg
+        // response: packresponse_msg, then as clustersender reads it: the 5
+        // header bytes as a string, the rest as msg (unpackresponse_msg),
+        // gathered as socketchannel does, and responsemsg
         lua_settop(L, 0);
         push_fn(L, "packresponse_msg");
         lua_pushinteger(L, 9);
@@ -1197,11 +1199,16 @@ TEST_CASE("cluster.core borrowed parts, assembly and whole-packet responses roun
         lua_newtable(L); // socketchannel's parts, index 1
         int items = 0;
         for (const std::string &body : bodies) {
-            push_fn(L, "unpackresponse_packet");
-            lua_pushlstring(L, body.data(), body.size());
-            REQUIRE(lua_pcall(L, 1, 4, 0) == 0); // 2..5
+            push_fn(L, "unpackresponse_msg");
+            lua_pushlstring(L, body.data(), 5);
+            lua_pushlightuserdata(L, malloc_copy(body.substr(5)));
+            lua_pushinteger(L, static_cast<lua_Integer>(body.size() - 5));
+            REQUIRE(lua_pcall(L, 3, 4, 0) == 0); // 2..5
             CHECK(lua_tonumber(L, 2) == 9);
             CHECK(lua_toboolean(L, 3));
+            CHECK(static_cast<bool>(lua_toboolean(L, 5)) == (body.data() != bodies.back().data()));
+            if (items == 0 && bodies.size() > 1)
+                CHECK(lua_tonumber(L, 4) == static_cast<double>(sz));
             lua_pushvalue(L, 4);
             lua_rawseti(L, 1, ++items);
             lua_settop(L, 1);
@@ -1213,18 +1220,65 @@ TEST_CASE("cluster.core borrowed parts, assembly and whole-packet responses roun
             lua_pushvalue(L, 1);
         REQUIRE(lua_pcall(L, 1, 2, 0) == 0);
         CHECK(take_msg(L, 2) == payload);
+        // a payload is taken once
+        lua_settop(L, 1);
+        push_fn(L, "responsemsg");
+        lua_rawgeti(L, 1, bodies.size() == 1 ? 1 : 2);
+        CHECK(call(L, 1) == 1); // the table alone: no results
         lua_settop(L, 0);
     }
 
-    // an error response keeps its text as data
-    push_fn(L, "unpackresponse_packet");
-    lua_pushlstring(L, "\x01\0\0\0\0oops", 9);
-    REQUIRE(call(L, 1) == 3);
+    auto unpack_msg = [&](const std::string &body) {
+        lua_settop(L, 0);
+        push_fn(L, "unpackresponse_msg");
+        lua_pushlstring(L, body.data(), std::min<size_t>(body.size(), 5));
+        std::string rest = body.size() > 5 ? body.substr(5) : "";
+        lua_pushlightuserdata(L, malloc_copy(rest));
+        lua_pushinteger(L, static_cast<lua_Integer>(rest.size()));
+        return call(L, 3);
+    };
+    // an error response keeps its text as data; the rest as unpackresponse
+    REQUIRE(unpack_msg(std::string("\x01\0\0\0\0oops", 9)) == 3);
+    CHECK(lua_tonumber(L, 1) == 1);
+    CHECK_FALSE(lua_toboolean(L, 2));
     CHECK(lua_bytes(L, 3) == "oops");
+    CHECK(unpack_msg(std::string("\x01\0\0\0\x02\x05\0\0\0", 9)) == 4);
+    CHECK(lua_tonumber(L, 3) == 5);
+    CHECK(unpack_msg(std::string("\x01\0\0\0\x02\x05\0\0", 8)) == 0);
+    CHECK(unpack_msg(std::string("\x01\0\0\0\x07xyz", 8)) == 0);
+    CHECK(unpack_msg(std::string("\x01\0\0", 3)) == 0);
     lua_settop(L, 0);
     push_fn(L, "responsemsg");
     lua_pushstring(L, "abc");
     CHECK(call(L, 1) == 0);
+    lua_settop(L, 0);
+    // payloads that do not add up to the total
+    auto push_part = [&](const std::string &bytes) {
+        int top = lua_gettop(L);
+        push_fn(L, "unpackresponse_msg");
+        lua_pushlstring(L, "\0\0\0\0\x03", 5);
+        lua_pushlightuserdata(L, malloc_copy(bytes));
+        lua_pushinteger(L, static_cast<lua_Integer>(bytes.size()));
+        REQUIRE(lua_pcall(L, 3, 3, 0) == 0);
+        lua_replace(L, top + 1); // keep the data only
+        lua_settop(L, top + 1);
+    };
+    for (int total : {4, 5, 6}) {
+        INFO("total " << total);
+        lua_settop(L, 0);
+        push_fn(L, "responsemsg");
+        lua_newtable(L); // 2
+        lua_pushinteger(L, total);
+        lua_rawseti(L, 2, 1);
+        push_part("abc");
+        lua_rawseti(L, 2, 2);
+        push_part("de");
+        lua_rawseti(L, 2, 3);
+        int n = call(L, 1);
+        CHECK(n == (total == 5 ? 2 : 0));
+        if (n == 2)
+            CHECK(take_msg(L, 1) == "abcde");
+    }
     lua_settop(L, 0);
 }
 
