@@ -12,7 +12,6 @@ local node, nodename, init_host, init_port = ...
 
 local packrequest = core.packrequest_msg
 local packpush = core.packpush
-local unpackresponse = core.unpackresponse
 local unpackresponse_msg = core.unpackresponse_msg
 local responsemsg = core.responsemsg
 local header = socket.header
@@ -113,15 +112,12 @@ function command.push(addr, msg, sz)
 	end
 end
 
--- session, ok, data[, padding]. The payload after the 5 header bytes is
--- read into native memory: data is a payload object for responsemsg.
+-- session, ok, data[, padding]. The body is read into native memory: the
+-- data of a successful response is a payload object for responsemsg, never
+-- a Lua string.
 local function read_response(sock)
 	local sz = header(sock:read(2))
-	if sz < 5 then
-		return unpackresponse(sock:read(sz))
-	end
-	local head = sock:read(5)
-	return unpackresponse_msg(head, sock:readmsg(sz - 5))
+	return unpackresponse_msg(sock:readmsg(sz))
 end
 
 -- "host:port" (or "[v6]:port") when port is not given separately

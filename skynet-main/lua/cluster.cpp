@@ -3,6 +3,17 @@
 // Every packet is a u16 big-endian length followed by a body whose integers are
 // u32 little-endian. Requests of 32 KiB or more, and responses of more than
 // 32 KiB, travel as a header packet plus 32 KiB parts (layouts: native.md §4.2).
+//
+// Besides upstream's functions (Lua strings in and out), the module has
+// variants that keep payloads out of Lua, for our own cluster services: a
+// large payload as a Lua string costs a copy, a hash, an intern lookup (a full
+// compare when an equal string is alive) and garbage collector work.
+//   packrequest_msg / packpush_msg / packresponse_msg: the bytes of all the
+//     packets, back to back in one skynet_malloc'd buffer for socket.write.
+//   unpackrequest_borrow: a part's payload points into the caller's message.
+//   assembly / assemble / assembled: append / concat without Lua strings.
+//   unpackresponse_msg / responsemsg: unpackresponse for a body read into
+//     native memory (socket.readmsg), and its payload as msg, sz.
 #include "modules.h"
 #include "skynet_malloc.h"
 
@@ -557,23 +568,23 @@ int lpackresponse_msg(lua_State *L) {
 }
 
 // A body without its length prefix; bad input gives no values, never an error.
-int lunpackresponse(lua_State *L) {
-    size_t sz;
-    const auto *buf = reinterpret_cast<const uint8_t *>(luaL_checklstring(L, 1, &sz));
+// The data of an ok, part or end packet is pushed by push_data (the payload
+// follows 5 header bytes).
+template <typename PushData>
+int unpack_response(lua_State *L, const uint8_t *buf, size_t sz, PushData push_data) {
     if (sz < 5)
         return 0;
-    const char *data = reinterpret_cast<const char *>(buf + 5);
     switch (static_cast<resp>(buf[4])) {
     case resp::error:
         lua_pushinteger(L, get_u32(buf));
         lua_pushboolean(L, 0);
-        lua_pushlstring(L, data, sz - 5);
+        lua_pushlstring(L, reinterpret_cast<const char *>(buf + 5), sz - 5);
         return 3;
     case resp::ok:
     case resp::multi_end:
         lua_pushinteger(L, get_u32(buf));
         lua_pushboolean(L, 1);
-        lua_pushlstring(L, data, sz - 5);
+        push_data();
         return 3;
     case resp::multi_begin:
         if (sz != 9)
@@ -586,21 +597,29 @@ int lunpackresponse(lua_State *L) {
     case resp::multi_part:
         lua_pushinteger(L, get_u32(buf));
         lua_pushboolean(L, 1);
-        lua_pushlstring(L, data, sz - 5);
+        push_data();
         lua_pushboolean(L, 1);
         return 4;
     }
     return 0;
 }
 
-// --- payload: a response's data kept in native memory ---
+int lunpackresponse(lua_State *L) {
+    size_t sz;
+    const auto *buf = reinterpret_cast<const uint8_t *>(luaL_checklstring(L, 1, &sz));
+    return unpack_response(
+        L, buf, sz, [&] { lua_pushlstring(L, reinterpret_cast<const char *>(buf + 5), sz - 5); });
+}
+
+// --- payload: a response body kept in native memory ---
 
 constexpr const char *payload_meta = "skynet.cluster.payload";
+constexpr size_t response_skip = 5; // session and type before the data
 
 // Owns msg until responsemsg takes it; the collector frees what is left
 // (a response nobody waits for any more).
 struct payload {
-    uint8_t *msg;
+    uint8_t *msg; // the body: response_skip header bytes, then the data
     size_t sz;
 
     void release() {
@@ -620,66 +639,43 @@ int lpayload_gc(lua_State *L) {
     return 0;
 }
 
-payload *push_payload(lua_State *L, uint8_t *msg, size_t sz) {
-    auto *p = static_cast<payload *>(lua_newuserdata(L, sizeof(payload)));
-    p->msg = msg;
-    p->sz = sz;
-    if (luaL_newmetatable(L, payload_meta)) {
-        lua_pushcfunction(L, lpayload_gc);
-        lua_setfield(L, -2, "__gc");
-    }
-    lua_setmetatable(L, -2);
-    return p;
-}
-
-// unpackresponse_msg(head, msg, sz): as unpackresponse(head .. payload) for
-// the 5 header bytes and the rest of the body in msg, sz, which it takes over.
-// The data of an ok, part or end packet is a payload for responsemsg.
+// unpackresponse_msg(msg, sz): as unpackresponse for a body in native memory,
+// which it takes over. The data of an ok, part or end packet is a payload
+// object for responsemsg.
 int lunpackresponse_msg(lua_State *L) {
-    if (lua_type(L, 2) != LUA_TLIGHTUSERDATA || lua_touserdata(L, 2) == nullptr)
+    if (lua_type(L, 1) != LUA_TLIGHTUSERDATA || lua_touserdata(L, 1) == nullptr)
         return luaL_error(L, "Need lightuserdata");
-    auto *msg = static_cast<uint8_t *>(lua_touserdata(L, 2));
-    auto sz = to_integer(L, 3);
+    auto *msg = static_cast<uint8_t *>(lua_touserdata(L, 1));
+    auto sz = to_integer(L, 2);
     if (!sz || *sz < 0) {
         skynet_free(msg);
-        return luaL_argerror(L, 3, "size out of range");
+        return luaL_argerror(L, 2, "size out of range");
     }
-    lua_settop(L, 3);
-    payload *data = push_payload(L, msg, static_cast<size_t>(*sz)); // index 4
-    size_t hl;
-    const auto *head = reinterpret_cast<const uint8_t *>(luaL_checklstring(L, 1, &hl));
-    if (hl != 5) {
-        data->release();
-        return 0;
-    }
-    lua_pushinteger(L, get_u32(head));
-    switch (static_cast<resp>(head[4])) {
-    case resp::ok:
-    case resp::multi_end:
-        lua_pushboolean(L, 1);
-        lua_pushvalue(L, 4);
-        return 3;
-    case resp::multi_part:
-        lua_pushboolean(L, 1);
-        lua_pushvalue(L, 4);
-        lua_pushboolean(L, 1);
-        return 4;
-    case resp::error:
-        lua_pushboolean(L, 0);
-        lua_pushlstring(L, reinterpret_cast<const char *>(data->msg), data->sz);
-        data->release();
-        return 3;
-    case resp::multi_begin:
-        if (data->sz != 4)
-            break;
-        lua_pushboolean(L, 1);
-        lua_pushinteger(L, get_u32(data->msg));
-        lua_pushboolean(L, 1);
-        data->release();
-        return 4;
-    }
-    data->release();
-    return 0;
+    bool kept = false;
+    int n = unpack_response(L, msg, static_cast<size_t>(*sz), [&] {
+        auto *p = static_cast<payload *>(lua_newuserdata(L, sizeof(payload)));
+        p->msg = msg;
+        p->sz = static_cast<size_t>(*sz);
+        if (luaL_newmetatable(L, payload_meta)) {
+            lua_pushcfunction(L, lpayload_gc);
+            lua_setfield(L, -2, "__gc");
+        }
+        lua_setmetatable(L, -2);
+        kept = true;
+    });
+    if (!kept)
+        skynet_free(msg);
+    return n;
+}
+
+// The data bytes of a payload (at idx); false if there is none.
+bool response_data(lua_State *L, int idx, const uint8_t **data, size_t *len) {
+    payload *p = to_payload(L, idx);
+    if (p == nullptr || p->msg == nullptr || p->sz < response_skip)
+        return false;
+    *data = p->msg + response_skip;
+    *len = p->sz - response_skip;
+    return true;
 }
 
 // append(t, msg, sz) stores the bytes as a string and frees msg;
@@ -709,8 +705,8 @@ int lappend(lua_State *L) {
 }
 
 // {total, string...} -> msg, total, or nothing when the strings do not add
-// up to total. With payloads, the items are payloads (taken) instead.
-int concat(lua_State *L, bool payloads) {
+// up to total. For responses the items are payloads (taken).
+int concat(lua_State *L, bool responses) {
     if (!lua_istable(L, 1))
         return 0;
     lua_rawgeti(L, 1, 1);
@@ -720,19 +716,13 @@ int concat(lua_State *L, bool payloads) {
     lua_pop(L, 1);
     if (!total || *total < 0 || *total > INT_MAX)
         return 0;
-    // The bytes of the item on top of the stack, or nothing: the end of the list.
-    auto item = [&](const char **bytes, size_t *len) {
-        if (payloads) {
-            payload *p = to_payload(L, -1);
-            if (p == nullptr || p->msg == nullptr)
-                return false;
-            *bytes = reinterpret_cast<const char *>(p->msg);
-            *len = p->sz;
-            return true;
-        }
+    // The bytes of the item on top of the stack, or false: the end of the list.
+    auto item = [&](const uint8_t **bytes, size_t *len) {
+        if (responses)
+            return response_data(L, -1, bytes, len);
         if (lua_type(L, -1) != LUA_TSTRING)
             return false;
-        *bytes = lua_tolstring(L, -1, len);
+        *bytes = reinterpret_cast<const uint8_t *>(lua_tolstring(L, -1, len));
         return true;
     };
     // Sum first: a forged total must not cost an allocation of its size.
@@ -741,7 +731,7 @@ int concat(lua_State *L, bool payloads) {
     int last = 1;
     for (;;) {
         lua_rawgeti(L, 1, last + 1);
-        const char *bytes;
+        const uint8_t *bytes;
         size_t len = 0;
         bool more = item(&bytes, &len);
         lua_pop(L, 1);
@@ -754,18 +744,18 @@ int concat(lua_State *L, bool payloads) {
     }
     if (sum != expect)
         return 0;
-    auto *buf = static_cast<char *>(skynet_malloc(std::max<size_t>(expect, 1)));
+    auto *buf = static_cast<uint8_t *>(skynet_malloc(std::max<size_t>(expect, 1)));
     size_t offset = 0;
     for (int i = 2; i <= last; i++) {
         lua_rawgeti(L, 1, i);
-        const char *bytes = nullptr;
+        const uint8_t *bytes = nullptr;
         size_t len = 0;
         item(&bytes, &len);
         if (len > 0)
             std::memcpy(buf + offset, bytes, len);
         offset += len;
-        if (payloads)
-            to_payload(L, -1)->release();
+        if (payload *p = responses ? to_payload(L, -1) : nullptr)
+            p->release();
         lua_pop(L, 1);
     }
     lua_pushlightuserdata(L, buf);
@@ -777,19 +767,24 @@ int lconcat(lua_State *L) {
     return concat(L, false);
 }
 
-// responsemsg(data) -> msg, sz: the payload unpackresponse_msg gave as data,
-// or the payloads of a multi-part response gathered as {total, payload...}.
-// Nothing when they do not add up.
+// responsemsg(data) -> msg, sz: the payload of a successful response as
+// given by unpackresponse_msg, or of a multi-part response gathered as
+// {total, data...}. Nothing when it does not add up.
 int lresponsemsg(lua_State *L) {
     if (lua_type(L, 1) == LUA_TTABLE)
         return concat(L, true);
-    payload *p = to_payload(L, 1);
-    if (p == nullptr || p->msg == nullptr)
+    const uint8_t *data;
+    size_t len;
+    if (!response_data(L, 1, &data, &len))
         return 0;
-    lua_pushlightuserdata(L, p->msg);
-    lua_pushinteger(L, static_cast<lua_Integer>(p->sz));
+    // the data moves to the front of the body, which changes hands
+    payload *p = to_payload(L, 1);
+    uint8_t *msg = p->msg;
+    std::memmove(msg, data, len);
     p->msg = nullptr;
     p->sz = 0;
+    lua_pushlightuserdata(L, msg);
+    lua_pushinteger(L, static_cast<lua_Integer>(len));
     return 2;
 }
 

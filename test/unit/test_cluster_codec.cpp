@@ -1184,9 +1184,9 @@ TEST_CASE("cluster.core borrowed parts, assembly and whole-packet responses roun
         }
         CHECK(got == payload);
 
-        // response: packresponse_msg, then as clustersender reads it: the 5
-        // header bytes as a string, the rest as msg (unpackresponse_msg),
-        // gathered as socketchannel does, and responsemsg
+        // response: packresponse_msg, then as clustersender reads it: each
+        // body as msg (unpackresponse_msg), gathered as socketchannel does,
+        // and responsemsg
         lua_settop(L, 0);
         push_fn(L, "packresponse_msg");
         lua_pushinteger(L, 9);
@@ -1200,10 +1200,9 @@ TEST_CASE("cluster.core borrowed parts, assembly and whole-packet responses roun
         int items = 0;
         for (const std::string &body : bodies) {
             push_fn(L, "unpackresponse_msg");
-            lua_pushlstring(L, body.data(), 5);
-            lua_pushlightuserdata(L, malloc_copy(body.substr(5)));
-            lua_pushinteger(L, static_cast<lua_Integer>(body.size() - 5));
-            REQUIRE(lua_pcall(L, 3, 4, 0) == 0); // 2..5
+            lua_pushlightuserdata(L, malloc_copy(body));
+            lua_pushinteger(L, static_cast<lua_Integer>(body.size()));
+            REQUIRE(lua_pcall(L, 2, 4, 0) == 0); // 2..5
             CHECK(lua_tonumber(L, 2) == 9);
             CHECK(lua_toboolean(L, 3));
             CHECK(static_cast<bool>(lua_toboolean(L, 5)) == (body.data() != bodies.back().data()));
@@ -1231,11 +1230,9 @@ TEST_CASE("cluster.core borrowed parts, assembly and whole-packet responses roun
     auto unpack_msg = [&](const std::string &body) {
         lua_settop(L, 0);
         push_fn(L, "unpackresponse_msg");
-        lua_pushlstring(L, body.data(), std::min<size_t>(body.size(), 5));
-        std::string rest = body.size() > 5 ? body.substr(5) : "";
-        lua_pushlightuserdata(L, malloc_copy(rest));
-        lua_pushinteger(L, static_cast<lua_Integer>(rest.size()));
-        return call(L, 3);
+        lua_pushlightuserdata(L, malloc_copy(body));
+        lua_pushinteger(L, static_cast<lua_Integer>(body.size()));
+        return call(L, 2);
     };
     // an error response keeps its text as data; the rest as unpackresponse
     REQUIRE(unpack_msg(std::string("\x01\0\0\0\0oops", 9)) == 3);
@@ -1255,11 +1252,11 @@ TEST_CASE("cluster.core borrowed parts, assembly and whole-packet responses roun
     // payloads that do not add up to the total
     auto push_part = [&](const std::string &bytes) {
         int top = lua_gettop(L);
+        std::string body = std::string("\0\0\0\0\x03", 5) + bytes;
         push_fn(L, "unpackresponse_msg");
-        lua_pushlstring(L, "\0\0\0\0\x03", 5);
-        lua_pushlightuserdata(L, malloc_copy(bytes));
-        lua_pushinteger(L, static_cast<lua_Integer>(bytes.size()));
-        REQUIRE(lua_pcall(L, 3, 3, 0) == 0);
+        lua_pushlightuserdata(L, malloc_copy(body));
+        lua_pushinteger(L, static_cast<lua_Integer>(body.size()));
+        REQUIRE(lua_pcall(L, 2, 3, 0) == 0);
         lua_replace(L, top + 1); // keep the data only
         lua_settop(L, top + 1);
     };
