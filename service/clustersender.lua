@@ -11,7 +11,8 @@ local core = require "skynet.cluster.core"
 local node, nodename, init_host, init_port = ...
 
 local packrequest = core.packrequest_msg
-local packpush = core.packpush
+local packpush = core.packpush_batch
+local batchmsg = core.batchmsg
 local unpackresponse_msg = core.unpackresponse_msg
 local responsemsg = core.responsemsg
 local header = socket.header
@@ -26,15 +27,16 @@ local command = {}
 -- cluster.send becomes one socket write). Anything else written to the
 -- channel first flushes them, so the order on the wire is the order of the
 -- commands.
-local pushes = {}
-local npush = 0
+-- The packets are written into one native buffer (cluster.core batch).
+local pushes = core.batch()
+local pending = false	-- pushes wait in the batch
 local flush_queued = false
 
 local function flush()
-	if npush > 0 then
-		local batch = pushes
-		pushes, npush = {}, 0
-		channel:request(batch)
+	if pending then
+		pending = false
+		local msg, sz = batchmsg(pushes)
+		channel:request_msg(msg, sz)
 	end
 end
 
@@ -69,7 +71,7 @@ local function send_request(addr, msg, sz)
 	local buf, len, next_session, multi = packrequest(addr, current, msg, sz)
 	session = next_session
 	local tag = skynet.tracetag()
-	if npush > 0 or tag then
+	if pending or tag then
 		local ok, err = pcall(before_request, tag)
 		if not ok then
 			skynet.trash(buf, len)
@@ -96,16 +98,15 @@ function command.push(addr, msg, sz)
 		skynet.trash(msg, sz)
 		return
 	end
-	local request, next_session, parts = packpush(addr, session, msg, sz)
-	if parts then
+	local buf, len, next_session = packpush(pushes, addr, session, msg, sz)
+	if buf then
 		-- a multi-part push uses up a session, and goes out at once
 		session = next_session
 		flush()
-		channel:request(request, nil, parts)
+		channel:request_msg(buf, len, nil, true)
 		return
 	end
-	npush = npush + 1
-	pushes[npush] = request
+	pending = true
 	if not flush_queued then
 		flush_queued = true
 		skynet.timeout(0, flush_later)
@@ -148,7 +149,7 @@ function command.changenode(host, port)
 	if not host then
 		skynet.error("Close cluster sender", channel.__host, channel.__port)
 		down = true
-		pushes, npush = {}, 0
+		pushes, pending = core.batch(), false
 		channel:close()
 	else
 		down = false

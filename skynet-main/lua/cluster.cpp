@@ -10,6 +10,7 @@
 // compare when an equal string is alive) and garbage collector work.
 //   packrequest_msg / packpush_msg / packresponse_msg: the bytes of all the
 //     packets, back to back in one skynet_malloc'd buffer for socket.write.
+//   batch / packpush_batch / batchmsg: small pushes packed into one buffer.
 //   unpackrequest_borrow: a part's payload points into the caller's message.
 //   assembly / assemble / assembled: append / concat without Lua strings.
 //   unpackresponse_msg / responsemsg: unpackresponse for a body read into
@@ -236,9 +237,86 @@ void push_request_msg(lua_State *L, const target &t, const request &r) {
     lua_pushinteger(L, static_cast<lua_Integer>(total));
 }
 
+// --- batch: small pushes collected in native memory, for one socket write ---
+
+constexpr const char *batch_meta = "skynet.cluster.batch";
+
+class batch {
+  public:
+    // n more bytes at the end, to be filled by the caller
+    uint8_t *extend(size_t n) {
+        if (n > cap_ - size_) {
+            size_t cap = std::max({size_ + n, cap_ * 2, hint_, size_t{4096}});
+            data_ = static_cast<uint8_t *>(skynet_realloc(data_, cap));
+            cap_ = cap;
+        }
+        uint8_t *p = data_ + size_;
+        size_ += n;
+        return p;
+    }
+
+    // The bytes so far (ownership passes to the caller), or nullptr when empty.
+    uint8_t *take(size_t *sz) {
+        if (size_ == 0)
+            return nullptr;
+        uint8_t *p = data_;
+        *sz = size_;
+        hint_ = size_; // the next batch is likely as big
+        data_ = nullptr;
+        size_ = cap_ = 0;
+        return p;
+    }
+
+    void release() {
+        skynet_free(data_);
+        data_ = nullptr;
+        size_ = cap_ = 0;
+    }
+
+  private:
+    uint8_t *data_ = nullptr;
+    size_t size_ = 0;
+    size_t cap_ = 0;
+    size_t hint_ = 0;
+};
+
+batch *check_batch(lua_State *L, int idx) {
+    return static_cast<batch *>(luaL_checkudata(L, idx, batch_meta));
+}
+
+int lbatch_gc(lua_State *L) {
+    check_batch(L, 1)->release();
+    return 0;
+}
+
+// batch() -> a new, empty one.
+int lbatch(lua_State *L) {
+    new (lua_newuserdata(L, sizeof(batch))) batch();
+    if (luaL_newmetatable(L, batch_meta)) {
+        lua_pushcfunction(L, lbatch_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    return 1;
+}
+
+// batchmsg(b) -> msg, sz of everything added since the last call, or nothing.
+int lbatchmsg(lua_State *L) {
+    size_t sz = 0;
+    uint8_t *msg = check_batch(L, 1)->take(&sz);
+    if (msg == nullptr)
+        return 0;
+    lua_pushlightuserdata(L, msg);
+    lua_pushinteger(L, static_cast<lua_Integer>(sz));
+    return 2;
+}
+
+enum class pack_mode { strings, msg, batch };
+
 // The message is ours from the start: it is freed on every path, errors included.
-// As strings: packet, next session[, parts]; as msg: buffer, size, next session, multi.
-int pack_request(lua_State *L, bool is_push, bool as_msg) {
+// strings: packet, next session[, parts]; msg: buffer, size, next session, multi;
+// batch: a single packet goes to b (no results), else as msg.
+int pack_request(lua_State *L, bool is_push, pack_mode mode, batch *b = nullptr) {
     if (lua_type(L, 3) != LUA_TLIGHTUSERDATA || lua_touserdata(L, 3) == nullptr)
         return luaL_error(L, "Invalid request message");
     request r{static_cast<uint8_t *>(lua_touserdata(L, 3)), 0, 0, is_push};
@@ -278,7 +356,12 @@ int pack_request(lua_State *L, bool is_push, bool as_msg) {
     }
     uint32_t next = static_cast<uint32_t>(r.session) + 1;
     uint32_t parts = part_count(r);
-    if (as_msg) {
+    if (mode == pack_mode::batch && parts == 0) {
+        write_header(b->extend(header_size(t, r)), t, r);
+        skynet_free(r.msg);
+        return 0;
+    }
+    if (mode != pack_mode::strings) {
         push_request_msg(L, t, r);
         skynet_free(r.msg);
         lua_pushinteger(L, next > INT32_MAX ? 1 : next);
@@ -302,16 +385,32 @@ int pack_request(lua_State *L, bool is_push, bool as_msg) {
 }
 
 int lpackrequest(lua_State *L) {
-    return pack_request(L, false, false);
+    return pack_request(L, false, pack_mode::strings);
 }
 int lpackpush(lua_State *L) {
-    return pack_request(L, true, false);
+    return pack_request(L, true, pack_mode::strings);
 }
 int lpackrequest_msg(lua_State *L) {
-    return pack_request(L, false, true);
+    return pack_request(L, false, pack_mode::msg);
 }
 int lpackpush_msg(lua_State *L) {
-    return pack_request(L, true, true);
+    return pack_request(L, true, pack_mode::msg);
+}
+
+// packpush_batch(b, addr, session, msg, sz): as packpush_msg, except that a
+// push that fits one packet is added to batch b and gives no results.
+int lpackpush_batch(lua_State *L) {
+    auto *b = static_cast<batch *>(luaL_testudata(L, 1, batch_meta));
+    if (b == nullptr) {
+        if (lua_type(L, 4) == LUA_TLIGHTUSERDATA)
+            skynet_free(lua_touserdata(L, 4));
+        return luaL_typerror(L, 1, batch_meta);
+    }
+    // the batch goes last (still referenced), the rest as packpush expects
+    lua_settop(L, 5);
+    lua_pushvalue(L, 1);
+    lua_remove(L, 1);
+    return pack_request(L, true, pack_mode::batch, b);
 }
 
 int lpacktrace(lua_State *L) {
@@ -958,6 +1057,9 @@ int luaopen_skynet_cluster_core(lua_State *L) {
         {"packpush", lpackpush},
         {"packrequest_msg", lpackrequest_msg},
         {"packpush_msg", lpackpush_msg},
+        {"packpush_batch", lpackpush_batch},
+        {"batch", lbatch},
+        {"batchmsg", lbatchmsg},
         {"packtrace", lpacktrace},
         {"unpackrequest", lunpackrequest},
         {"unpackrequest_borrow", lunpackrequest_borrow},
