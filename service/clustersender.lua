@@ -84,7 +84,7 @@ end
 function command.req(addr, msg, sz)
 	local ok, resp = pcall(send_request, addr, msg, sz)
 	if ok then
-		-- a packet, or a multi-part response { total, packet1, packet2, ... }
+		-- a payload, or those of a multi-part response { total, payload1, ... }
 		skynet.ret(responsemsg(resp))
 	else
 		skynet.error(resp)
@@ -102,7 +102,13 @@ function command.push(addr, msg, sz)
 	if buf then
 		-- a multi-part push uses up a session, and goes out at once
 		session = next_session
-		flush()
+		if pending then
+			local ok, err = pcall(flush)
+			if not ok then
+				skynet.trash(buf, len)
+				error(err, 0)
+			end
+		end
 		channel:request_msg(buf, len, nil, true)
 		return
 	end
