@@ -11,10 +11,11 @@ clusterd = tonumber(clusterd)
 gate = tonumber(gate)
 fd = tonumber(fd)
 
-local packresponse = core.packresponse
+local packresponse = core.packresponse_msg
 local isname = core.isname
-local append = core.append
-local concat = core.concat
+local new_assembly = core.assembly
+local assemble = core.assemble
+local assembled = core.assembled
 local rawcall = skynet.rawcall
 local rawsend = skynet.rawsend
 local ignoreret = skynet.ignoreret
@@ -62,7 +63,9 @@ forget_names()
 -- protocol (or lost track of it): log it and drop the connection.
 local invalid = {}
 
-local unpackrequest = core.unpackrequest
+-- A part's payload is not copied out of the gate's message: it is appended
+-- to its request before the dispatch returns, which is as long as it lives.
+local unpackrequest = core.unpackrequest_borrow
 
 local function check(ok, ...)
 	if ok then
@@ -78,20 +81,15 @@ end
 local tracetag	-- tag of a trace packet, for the request that follows it
 local large = {}	-- session -> request being reassembled from parts
 
+-- The packets go to the socket in one buffer, which it takes over.
 local function reply(session, ok, msg, sz)
-	if ok then
-		local resp = packresponse(session, true, msg, sz)
-		if type(resp) == "table" then
-			-- a big response goes on the low-priority queue, so that small
-			-- ones are not stuck behind it
-			for i = 1, #resp do
-				lwrite(fd, resp[i])
-			end
-		else
-			write(fd, resp)
-		end
+	local buf, len, multi = packresponse(session, ok, msg, sz)
+	if multi then
+		-- a big response goes on the low-priority queue, so that small
+		-- ones are not stuck behind it
+		lwrite(fd, buf, len)
 	else
-		write(fd, packresponse(session, false, msg))
+		write(fd, buf, len)
 	end
 end
 
@@ -122,23 +120,22 @@ local function dispatch_request(_, _, addr, session, msg, sz, padding, is_push)
 		-- header or a middle part of a multi-part request
 		local req = large[session]
 		if not req then
-			req = { addr = addr, is_push = is_push, tracetag = tracetag }
+			req = { addr = addr, is_push = is_push, tracetag = tracetag, parts = new_assembly() }
 			large[session] = req
 			tracetag = nil
 		end
-		append(req, msg, sz)
+		assemble(req.parts, msg, sz)
 		return
 	end
 	local req = large[session]
 	if req then
 		-- the last part
 		large[session] = nil
-		append(req, msg, sz)
-		msg, sz = concat(req)
+		assemble(req.parts, msg, sz)
+		msg, sz = assembled(req.parts)
 		addr, is_push, tracetag = req.addr, req.is_push, req.tracetag
 	elseif addr == false then
-		-- the last part of a request that never began
-		skynet.trash(msg, sz)
+		-- the last part of a request that never began (msg is borrowed)
 		msg = nil
 	end
 	if not msg then

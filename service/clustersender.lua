@@ -10,10 +10,11 @@ local core = require "skynet.cluster.core"
 
 local node, nodename, init_host, init_port = ...
 
-local packrequest = core.packrequest
-local packpush = core.packpush
-local unpackresponse = core.unpackresponse
-local concat = core.concat
+local packrequest = core.packrequest_msg
+local packpush = core.packpush_batch
+local batchmsg = core.batchmsg
+local unpackresponse_msg = core.unpackresponse_msg
+local responsemsg = core.responsemsg
 local header = socket.header
 
 local channel
@@ -26,15 +27,16 @@ local command = {}
 -- cluster.send becomes one socket write). Anything else written to the
 -- channel first flushes them, so the order on the wire is the order of the
 -- commands.
-local pushes = {}
-local npush = 0
+-- The packets are written into one native buffer (cluster.core batch).
+local pushes = core.batch()
+local pending = false	-- pushes wait in the batch
 local flush_queued = false
 
 local function flush()
-	if npush > 0 then
-		local batch = pushes
-		pushes, npush = {}, 0
-		channel:request(batch)
+	if pending then
+		pending = false
+		local msg, sz = batchmsg(pushes)
+		channel:request_msg(msg, sz)
 	end
 end
 
@@ -43,17 +45,9 @@ local function flush_later()
 	flush()
 end
 
-local function send_request(addr, msg, sz)
-	if down then
-		skynet.trash(msg, sz)
-		error(string.format("cluster node [%s] is down", node))
-	end
-	local current = session
-	-- packrequest takes over msg (frees it)
-	local request, next_session, parts = packrequest(addr, current, msg, sz)
-	session = next_session
+-- What goes out before a request: the pending pushes and its trace tag.
+local function before_request(tag)
 	flush()
-	local tag = skynet.tracetag()
 	if tag then
 		if tag:sub(1, 1) ~= "(" then
 			-- first hop: make the tag name this node and request
@@ -64,18 +58,34 @@ local function send_request(addr, msg, sz)
 		skynet.tracelog(tag, "cluster " .. node)
 		channel:request(core.packtrace(tag))
 	end
-	return channel:request(request, current, parts)
+end
+
+local function send_request(addr, msg, sz)
+	if down then
+		skynet.trash(msg, sz)
+		error(string.format("cluster node [%s] is down", node))
+	end
+	local current = session
+	-- packrequest takes over msg (frees it); the request is one buffer,
+	-- header and parts, which the socket takes over in turn
+	local buf, len, next_session, multi = packrequest(addr, current, msg, sz)
+	session = next_session
+	local tag = skynet.tracetag()
+	if pending or tag then
+		local ok, err = pcall(before_request, tag)
+		if not ok then
+			skynet.trash(buf, len)
+			error(err, 0)
+		end
+	end
+	return channel:request_msg(buf, len, current, multi)
 end
 
 function command.req(addr, msg, sz)
 	local ok, resp = pcall(send_request, addr, msg, sz)
 	if ok then
-		if type(resp) == "table" then
-			-- a multi-part response: { total, part1, part2, ... }
-			skynet.ret(concat(resp))
-		else
-			skynet.ret(resp)
-		end
+		-- a payload, or those of a multi-part response { total, payload1, ... }
+		skynet.ret(responsemsg(resp))
 	else
 		skynet.error(resp)
 		skynet.response()(false)
@@ -88,25 +98,33 @@ function command.push(addr, msg, sz)
 		skynet.trash(msg, sz)
 		return
 	end
-	local request, next_session, parts = packpush(addr, session, msg, sz)
-	if parts then
+	local buf, len, next_session = packpush(pushes, addr, session, msg, sz)
+	if buf then
 		-- a multi-part push uses up a session, and goes out at once
 		session = next_session
-		flush()
-		channel:request(request, nil, parts)
+		if pending then
+			local ok, err = pcall(flush)
+			if not ok then
+				skynet.trash(buf, len)
+				error(err, 0)
+			end
+		end
+		channel:request_msg(buf, len, nil, true)
 		return
 	end
-	npush = npush + 1
-	pushes[npush] = request
+	pending = true
 	if not flush_queued then
 		flush_queued = true
 		skynet.timeout(0, flush_later)
 	end
 end
 
+-- session, ok, data[, padding]. The body is read into native memory: the
+-- data of a successful response is a payload object for responsemsg, never
+-- a Lua string.
 local function read_response(sock)
 	local sz = header(sock:read(2))
-	return unpackresponse(sock:read(sz))	-- session, ok, data[, padding]
+	return unpackresponse_msg(sock:readmsg(sz))
 end
 
 -- "host:port" (or "[v6]:port") when port is not given separately
@@ -137,7 +155,7 @@ function command.changenode(host, port)
 	if not host then
 		skynet.error("Close cluster sender", channel.__host, channel.__port)
 		down = true
-		pushes, npush = {}, 0
+		pushes, pending = core.batch(), false
 		channel:close()
 	else
 		down = false

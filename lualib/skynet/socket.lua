@@ -384,6 +384,28 @@ function socket.read(id, sz)
 	return rest(s)
 end
 
+-- read(id, sz) as msg, sz: a skynet_malloc'd block the caller owns, for
+-- payloads that should not become Lua strings; false once the peer has
+-- closed before sz bytes came.
+function socket.readmsg(id, sz)
+	local s = assert(sockets[id], "socket.readmsg: invalid socket")
+	local msg = driver.popmsg(s.buffer, s.pool, sz)
+	if msg then
+		return msg, sz
+	end
+	if s.closing or not s.connected then
+		return false
+	end
+	assert(not s.read_required)
+	s.read_required = sz
+	suspend(s)
+	msg = driver.popmsg(s.buffer, s.pool, sz)
+	if msg then
+		return msg, sz
+	end
+	return false
+end
+
 -- Everything until the peer closes (false if nothing came at all).
 function socket.readall(id)
 	local s = assert(sockets[id], "socket.readall: invalid socket")

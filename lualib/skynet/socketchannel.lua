@@ -40,6 +40,19 @@ end
 channel_socket.read = raise_on_failure(socket.read)
 channel_socket.readline = raise_on_failure(socket.readline)
 
+-- sock:readmsg(sz) -> msg, sz: see socket.readmsg
+function channel_socket.readmsg(sock, sz)
+	local fd = sock[1]
+	if not fd or socket.invalid(fd) then
+		error(socket_error)
+	end
+	local msg = socket.readmsg(fd, sz)
+	if not msg then
+		error(socket_error)
+	end
+	return msg, sz
+end
+
 local function release_sock(sock)
 	local fd = sock[1]
 	sock[1] = false
@@ -507,6 +520,30 @@ function channel:request(request, response, padding)
 			end
 		end
 	elseif not socket.write(fd, request) then
+		write_failed(self, conn)
+	end
+	if response == nil then
+		return
+	end
+	return wait_for_response(self, conn, response)
+end
+
+-- As request, for a request already in a skynet_malloc'd buffer msg, sz,
+-- which the socket takes over (low: on the low-priority queue). It is freed
+-- on every path.
+function channel:request_msg(msg, sz, response, low)
+	local ok, connected = pcall(block_connect, self, true)
+	local conn = self.__conn
+	if not (ok and connected and conn) then
+		skynet.trash(msg, sz)
+		if not ok then
+			error(connected, 0)
+		end
+		assert(connected)
+		error(socket_error)
+	end
+	local write = low and socket.lwrite or socket.write
+	if not write(conn.fd, msg, sz) then
 		write_failed(self, conn)
 	end
 	if response == nil then

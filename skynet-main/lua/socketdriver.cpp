@@ -100,6 +100,18 @@ class ReadBuffer {
         }
     }
 
+    // Removes the first n bytes (n <= size()) into dst.
+    void pop_into(char *dst, size_t n) {
+        while (n > 0) {
+            const Chunk &c = chunks_.front();
+            size_t step = std::min(c.size - offset_, n);
+            std::memcpy(dst, c.data.get() + offset_, step);
+            dst += step;
+            n -= step;
+            advance(step);
+        }
+    }
+
     // Position of the first `sep` in the unread bytes, or -1.
     ptrdiff_t find(std::string_view sep) const {
         if (sep.size() > size_)
@@ -231,6 +243,23 @@ int lpop(lua_State *L) {
         lua_pushnil(L);
     else
         sb->pop_string(L, static_cast<size_t>(sz), static_cast<size_t>(sz));
+    lua_pushinteger(L, static_cast<lua_Integer>(sb->size()));
+    return 2;
+}
+
+// buffer, pool, sz → msg | nil, remaining: the bytes in a skynet_malloc'd
+// block the caller owns, for payloads that are better not Lua strings.
+int lpopmsg(lua_State *L) {
+    ReadBuffer *sb = check_buffer(L);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_Integer sz = luaL_checkinteger(L, 3);
+    if (sz < 0 || static_cast<size_t>(sz) > sb->size()) {
+        lua_pushnil(L);
+    } else {
+        auto *msg = static_cast<char *>(skynet_malloc(sz > 0 ? static_cast<size_t>(sz) : 1));
+        sb->pop_into(msg, static_cast<size_t>(sz));
+        lua_pushlightuserdata(L, msg);
+    }
     lua_pushinteger(L, static_cast<lua_Integer>(sb->size()));
     return 2;
 }
@@ -682,11 +711,21 @@ int lresolve(lua_State *L) {
 
 int luaopen_skynet_socketdriver(lua_State *L) {
     static const luaL_Reg free_fns[] = {
-        {"buffer", lbuffer},   {"push", lpush},         {"pop", lpop},
-        {"readall", lreadall}, {"readline", lreadline}, {"clear", lclear},
-        {"drop", ldrop},       {"str2p", lstr2p},       {"header", lheader},
-        {"unpack", lunpack},   {"info", linfo},         {"udp_address", ludp_address},
-        {"resolve", lresolve}, {nullptr, nullptr},
+        {"buffer", lbuffer},
+        {"push", lpush},
+        {"pop", lpop},
+        {"popmsg", lpopmsg},
+        {"readall", lreadall},
+        {"readline", lreadline},
+        {"clear", lclear},
+        {"drop", ldrop},
+        {"str2p", lstr2p},
+        {"header", lheader},
+        {"unpack", lunpack},
+        {"info", linfo},
+        {"udp_address", ludp_address},
+        {"resolve", lresolve},
+        {nullptr, nullptr},
     };
     static const luaL_Reg context_fns[] = {
         {"connect", lconnect},   {"listen", llisten},

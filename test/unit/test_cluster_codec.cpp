@@ -899,3 +899,413 @@ TEST_CASE("cluster.core decoders survive random and truncated input", "[cluster]
         free_msgs(L);
     }
 }
+
+// --- the variants our own cluster services use (not in upstream) ---
+
+namespace {
+
+// Calls fn(args...) where args are on the stack from index 1; returns the
+// first two results as bytes of a msg (freed) and the remaining ones untouched.
+std::string take_msg(lua_State *L, int idx) {
+    REQUIRE(lua_type(L, idx) == LUA_TLIGHTUSERDATA);
+    std::string out(static_cast<const char *>(lua_touserdata(L, idx)),
+                    static_cast<size_t>(lua_tonumber(L, idx + 1)));
+    skynet_free(lua_touserdata(L, idx));
+    return out;
+}
+
+// The bytes of every packet a string pack call returned (results 1..n).
+std::string joined_packets(lua_State *L, int n, bool response) {
+    std::string out;
+    if (response && lua_type(L, 1) == LUA_TTABLE) {
+        for (const std::string &p : table_strings(L, 1))
+            out += p;
+        return out;
+    }
+    out = lua_bytes(L, 1);
+    if (!response && n == 3) {
+        for (const std::string &p : table_strings(L, 3))
+            out += p;
+    }
+    return out;
+}
+
+// Splits a stream of length-prefixed packets into bodies.
+std::vector<std::string> split_packets(const std::string &stream) {
+    std::vector<std::string> out;
+    size_t at = 0;
+    while (at < stream.size()) {
+        REQUIRE(stream.size() - at >= 2);
+        size_t len = length_prefix(stream.substr(at, 2));
+        REQUIRE(stream.size() - at - 2 >= len);
+        out.push_back(stream.substr(at + 2, len));
+        at += 2 + len;
+    }
+    return out;
+}
+
+// Feeds items to append/concat and to assembly/assemble/assembled; both must
+// agree. An item is a Lua expression; strings are passed as msg, sz.
+std::pair<int, std::string> assemble_both(lua_State *L, const std::vector<std::string> &items,
+                                          bool native) {
+    lua_settop(L, 0);
+    if (native) {
+        push_fn(L, "assembly");
+        REQUIRE(call(L, 0) == 1);
+    } else {
+        lua_newtable(L);
+    }
+    for (const std::string &item : items) {
+        push_expr(L, item);
+        int v = lua_gettop(L);
+        push_fn(L, native ? "assemble" : "append");
+        lua_pushvalue(L, 1);
+        void *msg = nullptr;
+        if (lua_type(L, v) == LUA_TSTRING) {
+            std::string s = lua_bytes(L, v);
+            msg = malloc_copy(s);
+            lua_pushlightuserdata(L, msg);
+            lua_pushinteger(L, static_cast<lua_Integer>(s.size()));
+        } else {
+            lua_pushnil(L);
+            lua_pushvalue(L, v);
+        }
+        REQUIRE(lua_pcall(L, 3, 0, 0) == 0);
+        if (native)
+            skynet_free(msg); // assemble copies; append took it over
+        lua_settop(L, 1);
+    }
+    push_fn(L, native ? "assembled" : "concat");
+    lua_pushvalue(L, 1);
+    REQUIRE(lua_pcall(L, 1, LUA_MULTRET, 0) == 0);
+    int n = lua_gettop(L) - 1;
+    std::string got = n == 2 ? take_msg(L, 2) : "<none>";
+    lua_settop(L, 0);
+    return {n, got};
+}
+
+} // namespace
+
+TEST_CASE("cluster.core _msg variants give the bytes of the packet strings", "[cluster]") {
+    auto state = new_state();
+    lua_State *L = state.get();
+    int checked = 0;
+    for (const json &rec : load_records()) {
+        std::string op = rec["op"].get<std::string>();
+        if (op != "packrequest" && op != "packpush" && op != "packresponse")
+            continue;
+        INFO("record " << rec["name"].get<std::string>());
+        std::string payload = payload_of(L, rec);
+        bool response = op == "packresponse";
+        bool as_msg = !response || rec["payload_form"].get<std::string>() == "msg";
+        auto run = [&](const std::string &fn, std::string *err) {
+            lua_settop(L, 0);
+            push_fn(L, fn.c_str());
+            if (response) {
+                lua_pushnumber(L, rec["session"].get<double>());
+                lua_pushboolean(L, rec["ok"].get<bool>());
+            } else {
+                push_expr(L, rec["addr_lua"].get<std::string>());
+                lua_pushnumber(L, rec["session"].get<double>());
+            }
+            void *msg = nullptr;
+            if (as_msg) {
+                msg = malloc_copy(payload);
+                lua_pushlightuserdata(L, msg);
+                lua_pushinteger(L, static_cast<lua_Integer>(payload.size()));
+            } else {
+                lua_pushlstring(L, payload.data(), payload.size());
+            }
+            int n = call(L, as_msg ? 4 : 3, err);
+            if (response)
+                skynet_free(msg); // packresponse never takes it
+            return n;
+        };
+        std::string err_strings, err_msg;
+        int n = run(op, &err_strings);
+        std::string expect = n > 0 ? joined_packets(L, n, response) : "";
+        bool multi = response ? lua_type(L, 1) == LUA_TTABLE : n == 3;
+        double next = (!response && n > 0) ? lua_tonumber(L, 2) : 0;
+        int m = run(op + "_msg", &err_msg);
+        if (n == -1) {
+            CHECK(m == -1);
+            CHECK(err_msg == err_strings);
+            checked++;
+            continue;
+        }
+        REQUIRE(m == (response ? 3 : 4));
+        CHECK(static_cast<bool>(lua_toboolean(L, m)) == multi);
+        if (!response)
+            CHECK(lua_tonumber(L, 3) == next);
+        CHECK(take_msg(L, 1) == expect);
+        checked++;
+    }
+    CHECK(checked == 101);
+}
+
+TEST_CASE("cluster.core borrowed parts, assembly and whole-packet responses round trip",
+          "[cluster]") {
+    auto state = new_state();
+    lua_State *L = state.get();
+    std::mt19937 rng(777);
+    for (size_t sz : {size_t{0}, size_t{5}, M - 1, M, M + 1, 3 * M, 3 * M + 9, size_t{300000}}) {
+        INFO("size " << sz);
+        std::string payload = random_bytes(rng, sz);
+
+        // request: packrequest_msg, unpackrequest_borrow per packet, assembly
+        lua_settop(L, 0);
+        push_fn(L, "packrequest_msg");
+        lua_pushstring(L, "@svc");
+        lua_pushinteger(L, 42);
+        lua_pushlightuserdata(L, malloc_copy(payload));
+        lua_pushinteger(L, static_cast<lua_Integer>(payload.size()));
+        REQUIRE(call(L, 4) == 4);
+        std::string stream = take_msg(L, 1);
+        auto bodies = split_packets(stream);
+        CHECK(bodies.size() == (sz < M ? 1 : 1 + (sz + M - 1) / M));
+        lua_settop(L, 0);
+        push_fn(L, "assembly");
+        REQUIRE(call(L, 0) == 1); // index 1
+        std::string got;
+        for (const std::string &body : bodies) {
+            void *msg = malloc_copy(body);
+            push_fn(L, "unpackrequest_borrow");
+            lua_pushlightuserdata(L, msg);
+            lua_pushinteger(L, static_cast<lua_Integer>(body.size()));
+            REQUIRE(lua_pcall(L, 2, 6, 0) == 0); // 2..7
+            if (bodies.size() == 1) {
+                got = take_msg(L, 4);
+            } else {
+                if (lua_type(L, 2) == LUA_TBOOLEAN) {
+                    // a part: the payload lies inside the packet
+                    auto *p = static_cast<char *>(lua_touserdata(L, 4));
+                    CHECK(p == static_cast<char *>(msg) + 5);
+                }
+                push_fn(L, "assemble");
+                lua_pushvalue(L, 1);
+                lua_pushvalue(L, 4);
+                lua_pushvalue(L, 5);
+                REQUIRE(lua_pcall(L, 3, 0, 0) == 0);
+            }
+            skynet_free(msg);
+            lua_settop(L, 1);
+        }
+        if (bodies.size() > 1) {
+            push_fn(L, "assembled");
+            lua_pushvalue(L, 1);
+            REQUIRE(lua_pcall(L, 1, 2, 0) == 0);
+            got = take_msg(L, 2);
+        }
+        CHECK(got == payload);
+
+        // response: packresponse_msg, then as clustersender reads it: each
+        // body as msg (unpackresponse_msg), gathered as socketchannel does,
+        // and responsemsg
+        lua_settop(L, 0);
+        push_fn(L, "packresponse_msg");
+        lua_pushinteger(L, 9);
+        lua_pushboolean(L, 1);
+        lua_pushlstring(L, payload.data(), payload.size());
+        REQUIRE(call(L, 3) == 3);
+        CHECK(static_cast<bool>(lua_toboolean(L, 3)) == (sz > M));
+        bodies = split_packets(take_msg(L, 1));
+        lua_settop(L, 0);
+        lua_newtable(L); // socketchannel's parts, index 1
+        int items = 0;
+        for (const std::string &body : bodies) {
+            push_fn(L, "unpackresponse_msg");
+            lua_pushlightuserdata(L, malloc_copy(body));
+            lua_pushinteger(L, static_cast<lua_Integer>(body.size()));
+            REQUIRE(lua_pcall(L, 2, 4, 0) == 0); // 2..5
+            CHECK(lua_tonumber(L, 2) == 9);
+            CHECK(lua_toboolean(L, 3));
+            CHECK(static_cast<bool>(lua_toboolean(L, 5)) == (body.data() != bodies.back().data()));
+            if (items == 0 && bodies.size() > 1)
+                CHECK(lua_tonumber(L, 4) == static_cast<double>(sz));
+            lua_pushvalue(L, 4);
+            lua_rawseti(L, 1, ++items);
+            lua_settop(L, 1);
+        }
+        push_fn(L, "responsemsg");
+        if (bodies.size() == 1)
+            lua_rawgeti(L, 1, 1);
+        else
+            lua_pushvalue(L, 1);
+        REQUIRE(lua_pcall(L, 1, 2, 0) == 0);
+        CHECK(take_msg(L, 2) == payload);
+        // a payload is taken once
+        lua_settop(L, 1);
+        push_fn(L, "responsemsg");
+        lua_rawgeti(L, 1, bodies.size() == 1 ? 1 : 2);
+        CHECK(call(L, 1) == 1); // the table alone: no results
+        lua_settop(L, 0);
+    }
+
+    auto unpack_msg = [&](const std::string &body) {
+        lua_settop(L, 0);
+        push_fn(L, "unpackresponse_msg");
+        lua_pushlightuserdata(L, malloc_copy(body));
+        lua_pushinteger(L, static_cast<lua_Integer>(body.size()));
+        return call(L, 2);
+    };
+    // an error response keeps its text as data; the rest as unpackresponse
+    REQUIRE(unpack_msg(std::string("\x01\0\0\0\0oops", 9)) == 3);
+    CHECK(lua_tonumber(L, 1) == 1);
+    CHECK_FALSE(lua_toboolean(L, 2));
+    CHECK(lua_bytes(L, 3) == "oops");
+    CHECK(unpack_msg(std::string("\x01\0\0\0\x02\x05\0\0\0", 9)) == 4);
+    CHECK(lua_tonumber(L, 3) == 5);
+    CHECK(unpack_msg(std::string("\x01\0\0\0\x02\x05\0\0", 8)) == 0);
+    CHECK(unpack_msg(std::string("\x01\0\0\0\x07xyz", 8)) == 0);
+    CHECK(unpack_msg(std::string("\x01\0\0", 3)) == 0);
+    lua_settop(L, 0);
+    push_fn(L, "responsemsg");
+    lua_pushstring(L, "abc");
+    CHECK(call(L, 1) == 0);
+    lua_settop(L, 0);
+    // payloads that do not add up to the total
+    auto push_part = [&](const std::string &bytes) {
+        int top = lua_gettop(L);
+        std::string body = std::string("\0\0\0\0\x03", 5) + bytes;
+        push_fn(L, "unpackresponse_msg");
+        lua_pushlightuserdata(L, malloc_copy(body));
+        lua_pushinteger(L, static_cast<lua_Integer>(body.size()));
+        REQUIRE(lua_pcall(L, 2, 3, 0) == 0);
+        lua_replace(L, top + 1); // keep the data only
+        lua_settop(L, top + 1);
+    };
+    for (int total : {4, 5, 6}) {
+        INFO("total " << total);
+        lua_settop(L, 0);
+        push_fn(L, "responsemsg");
+        lua_newtable(L); // 2
+        lua_pushinteger(L, total);
+        lua_rawseti(L, 2, 1);
+        push_part("abc");
+        lua_rawseti(L, 2, 2);
+        push_part("de");
+        lua_rawseti(L, 2, 3);
+        int n = call(L, 1);
+        CHECK(n == (total == 5 ? 2 : 0));
+        if (n == 2)
+            CHECK(take_msg(L, 1) == "abcde");
+    }
+    lua_settop(L, 0);
+}
+
+TEST_CASE("cluster.core assembly agrees with append and concat", "[cluster]") {
+    auto state = new_state();
+    lua_State *L = state.get();
+    const std::vector<std::vector<std::string>> cases = {
+        {"5", "'ab'", "'cde'"},
+        {"0"},
+        {"5", "'ab'", "'cd'"},
+        {"5", "'ab'", "'cdef'"},
+        {"5", "'ab'", "3", "'cde'"},
+        {"2", "'ab'", "3", "'cde'"},
+        {"'ab'", "'cde'"},
+        {"-1"},
+        {"2.5", "'ab'"},
+        {"2^40", "'ab'"},
+        {},
+        {"3", "'abc'", "''"},
+        {"3", "true", "'abc'"},
+        {"3", "'a'", "true", "'bc'"},
+        {"70000", "string.rep('x', 32768)", "string.rep('y', 32768)", "string.rep('z', 4464)"},
+        {"70000", "string.rep('x', 32768)", "string.rep('y', 40000)"},
+    };
+    for (const auto &items : cases) {
+        std::string text;
+        for (const auto &i : items)
+            text += i + " ";
+        INFO("items " << text);
+        auto table = assemble_both(L, items, false);
+        auto native = assemble_both(L, items, true);
+        CHECK(native == table);
+    }
+
+    std::string err;
+    lua_settop(L, 0);
+    push_fn(L, "assembly");
+    REQUIRE(call(L, 0) == 1);
+    push_fn(L, "assemble");
+    lua_pushvalue(L, 1);
+    lua_pushstring(L, "not a msg");
+    lua_pushinteger(L, 3);
+    CHECK(call(L, 3, &err) == -1);
+    CHECK(err == "Need lightuserdata");
+    lua_settop(L, 0);
+    push_fn(L, "assembled");
+    lua_newtable(L);
+    CHECK(call(L, 1, &err) == -1);
+}
+
+TEST_CASE("cluster.core packpush_batch collects the bytes of packpush", "[cluster]") {
+    auto state = new_state();
+    lua_State *L = state.get();
+    std::mt19937 rng(99);
+    lua_settop(L, 0);
+    push_fn(L, "batch");
+    REQUIRE(call(L, 0) == 1); // index 1
+    std::string expect;
+    for (int round = 0; round < 3; round++) {
+        for (size_t sz : {size_t{0}, size_t{7}, size_t{300}, M - 1, M, 3 * M + 1}) {
+            INFO("round " << round << " size " << sz);
+            std::string payload = random_bytes(rng, sz);
+            const char *addr = sz % 2 ? "'@sink'" : "9";
+            lua_settop(L, 1);
+            push_fn(L, "packpush");
+            push_expr(L, addr);
+            lua_pushinteger(L, 5);
+            lua_pushlightuserdata(L, malloc_copy(payload));
+            lua_pushinteger(L, static_cast<lua_Integer>(sz));
+            int n = call(L, 4) - 1;
+            std::string packets;
+            for (int i = 2; i <= n + 1; i++) {
+                if (lua_type(L, i) == LUA_TSTRING)
+                    packets += lua_bytes(L, i);
+            }
+            if (n == 3)
+                for (const std::string &p : table_strings(L, 4))
+                    packets += p;
+            lua_settop(L, 1);
+            push_fn(L, "packpush_batch");
+            lua_pushvalue(L, 1);
+            push_expr(L, addr);
+            lua_pushinteger(L, 5);
+            lua_pushlightuserdata(L, malloc_copy(payload));
+            lua_pushinteger(L, static_cast<lua_Integer>(sz));
+            int m = call(L, 5) - 1;
+            if (sz < M) {
+                CHECK(m == 0); // in the batch
+                expect += packets;
+            } else {
+                REQUIRE(m == 4);
+                CHECK(lua_tonumber(L, 4) == 6);
+                CHECK(lua_toboolean(L, 5));
+                CHECK(take_msg(L, 2) == packets);
+            }
+        }
+        lua_settop(L, 1);
+        push_fn(L, "batchmsg");
+        lua_pushvalue(L, 1);
+        REQUIRE(call(L, 1) == 3);
+        CHECK(take_msg(L, 2) == expect);
+        expect.clear();
+        lua_settop(L, 1);
+        push_fn(L, "batchmsg");
+        lua_pushvalue(L, 1);
+        CHECK(call(L, 1) == 1); // empty now
+    }
+    // a wrong batch argument still frees msg (ASan would see a leak)
+    lua_settop(L, 0);
+    push_fn(L, "packpush_batch");
+    lua_newtable(L);
+    lua_pushinteger(L, 1);
+    lua_pushinteger(L, 5);
+    lua_pushlightuserdata(L, malloc_copy("abc"));
+    lua_pushinteger(L, 3);
+    std::string err;
+    CHECK(call(L, 5, &err) == -1);
+    CHECK(err.find("skynet.cluster.batch expected") != std::string::npos);
+}

@@ -736,3 +736,35 @@ TEST_CASE("socketdriver needs a skynet context", "[netpack][socketdriver]") {
     // netpack is context-free
     CHECK(lua.run("require 'skynet.netpack'") == "");
 }
+
+TEST_CASE("socketdriver popmsg: read buffer bytes as a message block", "[netpack][socketdriver]") {
+    Lua lua;
+    CHECK(lua.run(R"(
+        local driver = require "skynet.socketdriver"
+        local netpack = require "skynet.netpack"	-- tostring frees the block
+        local buf, pool = driver.buffer(), {}
+        local function push(s) return driver.push(buf, pool, driver.str2p(s)) end
+        push("0123") push("4567") push("89")
+        -- nil when short, like pop
+        local m, left = driver.popmsg(buf, pool, 11)
+        assert(m == nil and left == 10)
+        m, left = driver.popmsg(buf, pool, 3)
+        assert(type(m) == "userdata" and left == 7)
+        assert(netpack.tostring(m, 3) == "012")
+        -- across blocks, then exactly the rest
+        m, left = driver.popmsg(buf, pool, 6)
+        assert(left == 1 and netpack.tostring(m, 6) == "345678")
+        -- zero bytes: still a block of its own
+        m, left = driver.popmsg(buf, pool, 0)
+        assert(type(m) == "userdata" and left == 1)
+        assert(netpack.tostring(m, 0) == "")
+        m, left = driver.popmsg(buf, pool, 1)
+        assert(left == 0 and netpack.tostring(m, 1) == "9")
+        assert(driver.popmsg(buf, pool, -1) == nil)
+        -- mixed with pop
+        push("abcdef")
+        assert(driver.pop(buf, pool, 2) == "ab")
+        m = driver.popmsg(buf, pool, 4)
+        assert(netpack.tostring(m, 4) == "cdef")
+    )") == "");
+}
