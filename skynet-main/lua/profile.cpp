@@ -110,8 +110,10 @@ int timed_resume(lua_State *L, int co_index, int nargs) {
         set_time(L, start_times, co_index, cpu_clock());
     lua_xmove(L, co, nargs);
     int status = lua_resume(co, nargs);
-    // The coroutine may have called stop() meanwhile: look again.
-    if (started_at(L, co_index, &start))
+    // A yield banks the stretch; a return or an error leaves it open for stop(),
+    // as upstream does (stop adds the time since the last resume). The
+    // coroutine may have called stop() meanwhile: look again.
+    if (status == LUA_YIELD && started_at(L, co_index, &start))
         set_time(L, total_times, co_index, total_of(L, co_index) + elapsed(start));
     if (status != 0 && status != LUA_YIELD) {
         lua_xmove(co, L, 1);
