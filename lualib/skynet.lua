@@ -28,7 +28,12 @@ local coroutine_create = coroutine.create
 local coroutine_yield = coroutine.yield
 local coroutine_running = coroutine.running
 local coroutine_close = coroutine.close or function() return true end
-local raw_resume = coroutine.resume
+-- coroutine.resume is skynet.profile's timed resume; while no thread is
+-- profiled, LuaJIT's own (much cheaper) resume does the same.
+local timed_resume = coroutine.resume
+local profile_state = debug.getregistry()["skynet.profile"]
+local plain_resume = profile_state and profile_state.resume or timed_resume
+profile_state = profile_state or { 1 }
 
 local PTYPE_RESPONSE = 1
 local PTYPE_ERROR = 7
@@ -41,7 +46,10 @@ local init_thread
 
 local function coroutine_resume(co, ...)
 	running_thread = co
-	return raw_resume(co, ...)
+	if profile_state[1] == 0 then
+		return plain_resume(co, ...)
+	end
+	return timed_resume(co, ...)
 end
 
 local proto = {}
@@ -70,8 +78,100 @@ function skynet.register_protocol(class)
 	proto[id] = class
 end
 
+---------------------------------------------------------------------------
+-- Session tables. Sessions are fresh numbers, so a plain table keyed by them
+-- keeps adding keys and deleting them; LuaJIT only reclaims deleted slots
+-- when it rehashes, and a call would pay for a rehash every few sessions.
+-- Here a session lives in a ring slot picked by its low bits (array part,
+-- never rehashed), or in `spill` when that slot holds an older session.
+-- The ring grows while it is more than half full.
+
+local tnew
+do
+	local ok, new = pcall(require, "table.new")
+	tnew = ok and new or function() return {} end
+end
+
+local function session_table()
+	local size = 16
+	local keys, vals = tnew(size, 0), tnew(size, 0)
+	local used = 0
+	local spill = {}
+
+	local function get(session)
+		local i = session % size
+		if keys[i] == session then
+			return vals[i]
+		end
+		return spill[session]
+	end
+
+	local function grow()
+		local osize, okeys, ovals = size, keys, vals
+		size = size * 2
+		keys, vals = tnew(size, 0), tnew(size, 0)
+		for i = 0, osize - 1 do
+			local s = okeys[i]
+			if s ~= nil then
+				local j = s % size
+				keys[j], vals[j] = s, ovals[i]
+			end
+		end
+		for s, v in pairs(spill) do
+			local j = s % size
+			if keys[j] == nil then
+				keys[j], vals[j] = s, v
+				used = used + 1
+				spill[s] = nil
+			end
+		end
+	end
+
+	local function set(session, v)
+		local i = session % size
+		local k = keys[i]
+		if k == session then
+			if v == nil then
+				keys[i], vals[i] = nil, nil
+				used = used - 1
+			else
+				vals[i] = v
+			end
+		elseif v == nil or spill[session] ~= nil then
+			spill[session] = v
+		elseif k == nil then
+			keys[i], vals[i] = session, v
+			used = used + 1
+		elseif used * 2 >= size and size < 4096 then
+			grow()
+			return set(session, v)
+		else
+			spill[session] = v
+		end
+	end
+
+	-- every (session, value), as pairs() would; entries may be removed meanwhile
+	local function each()
+		local i, s = -1, nil
+		return function()
+			while i < size - 1 do
+				i = i + 1
+				local k = keys[i]
+				if k ~= nil then
+					return k, vals[i]
+				end
+			end
+			local v
+			s, v = next(spill, s)
+			return s, v
+		end
+	end
+
+	return get, set, each
+end
+
 -- session -> waiting thread, or "BREAK" when the answer must be dropped
-local session_id_coroutine = {}
+local session_co, set_session_co, each_session_co = session_table()
 -- request being served by a thread: its session and the requester
 local session_coroutine_id = {}
 local session_coroutine_address = {}
@@ -80,7 +180,7 @@ local session_coroutine_tracetag = {}
 -- detached reply closures (skynet.response) -> requester
 local unresponse = {}
 -- sessions of our outstanding calls -> callee
-local watching_session = {}
+local watching, set_watching, each_watching = session_table()
 
 local sleep_session = {}	-- token -> session of its sleep/wait
 local wakeup_queue = {}	-- tokens to wake at the next suspend point
@@ -105,7 +205,7 @@ do
 
 	local function redraw(session)
 		local low, high = session, session
-		for s in pairs(session_id_coroutine) do
+		for s in each_session_co() do
 			if s < low then
 				low = s
 			elseif s > high then
@@ -117,7 +217,7 @@ do
 
 	-- nxt is the session the core hands out next
 	local function skip_used(session, nxt)
-		while session_id_coroutine[nxt] ~= nil do
+		while session_co(nxt) ~= nil do
 			nxt = cgenid()	-- burn it: the core hands out exactly nxt
 			nxt = nxt < MAX and nxt + 1 or 1
 		end
@@ -222,8 +322,8 @@ end
 local function dispatch_error_queue()
 	local session = tremove(error_queue, 1)
 	if session then
-		local co = session_id_coroutine[session]
-		session_id_coroutine[session] = nil
+		local co = session_co(session)
+		set_session_co(session, nil)
 		if type(co) == "thread" then
 			return suspend(co, coroutine_resume(co, false, nil, nil, session))
 		end
@@ -236,13 +336,13 @@ local function dispatch_wakeup()
 		local token = tremove(wakeup_queue, 1)
 		local session = sleep_session[token]
 		if session then
-			local co = session_id_coroutine[session]
+			local co = session_co(session)
 			if type(co) == "thread" then
 				local tag = session_coroutine_tracetag[co]
 				if tag then
 					ctrace(tag, "resume")
 				end
-				session_id_coroutine[session] = "BREAK"
+				set_session_co(session, "BREAK")
 				return suspend(co, coroutine_resume(co, false, "BREAK", nil, session))
 			end
 		end
@@ -298,8 +398,8 @@ function skynet.timeout(ti, func)
 	else
 		co = co_create(func)
 	end
-	assert(session_id_coroutine[session] == nil)
-	session_id_coroutine[session] = co
+	assert(session_co(session) == nil)
+	set_session_co(session, co)
 	return co
 end
 
@@ -308,7 +408,7 @@ local function suspend_sleep(session, token)
 	if tag then
 		ctrace(tag, "sleep", 2)
 	end
-	session_id_coroutine[session] = running_thread
+	set_session_co(session, running_thread)
 	sleep_session[token] = session
 	return coroutine_yield "SUSPEND"
 end
@@ -339,7 +439,7 @@ function skynet.wait(token)
 	local session = wait_alloc()
 	suspend_sleep(session, token)
 	sleep_session[token] = nil
-	session_id_coroutine[session] = nil
+	set_session_co(session, nil)
 end
 
 function skynet.wakeup(token)
@@ -451,10 +551,10 @@ skynet.tostring = ctostring
 skynet.trash = c.trash
 
 local function yield_call(service, session)
-	watching_session[session] = service
-	session_id_coroutine[session] = running_thread
+	set_watching(session, service)
+	set_session_co(session, running_thread)
 	local ok, msg, sz = coroutine_yield "SUSPEND"
-	watching_session[session] = nil
+	set_watching(session, nil)
 	if not ok then
 		error "call failed"
 	end
@@ -648,9 +748,9 @@ end
 
 local function raw_dispatch_message(prototype, msg, sz, session, source)
 	if prototype == PTYPE_RESPONSE then
-		local co = session_id_coroutine[session]
+		local co = session_co(session)
 		if co == "BREAK" then
-			session_id_coroutine[session] = nil
+			set_session_co(session, nil)
 		elseif co == nil then
 			unknown_response(session, source, msg, sz)
 		else
@@ -658,7 +758,7 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 			if tag then
 				ctrace(tag, "resume")
 			end
-			session_id_coroutine[session] = nil
+			set_session_co(session, nil)
 			suspend(co, coroutine_resume(co, true, msg, sz, session))
 		end
 		return
@@ -750,12 +850,12 @@ local function error_dispatch(error_session, error_source)
 				unresponse[resp] = nil
 			end
 		end
-		for session, addr in pairs(watching_session) do
+		for session, addr in each_watching() do
 			if addr == error_source then
 				error_queue[#error_queue + 1] = session
 			end
 		end
-	elseif watching_session[error_session] then
+	elseif watching(error_session) then
 		error_queue[#error_queue + 1] = error_session
 	end
 end
@@ -778,7 +878,7 @@ function skynet.exit()
 			csend(addr, PTYPE_ERROR, session, "")
 		end
 	end
-	for _, co in pairs(session_id_coroutine) do
+	for _, co in each_session_co() do
 		if type(co) == "thread" and co ~= running_thread then
 			coroutine_close(co)
 		end
@@ -788,7 +888,7 @@ function skynet.exit()
 	end
 	-- tell everyone we are calling that we are gone
 	local callees = {}
-	for _, addr in pairs(watching_session) do
+	for _, addr in each_watching() do
 		callees[addr] = true
 	end
 	for addr in pairs(callees) do
@@ -889,11 +989,15 @@ local function get_internal()
 	if not internal then
 		internal = {
 			proto = proto,
-			session_id_coroutine = session_id_coroutine,
+			session_co = session_co,
+			set_session_co = set_session_co,
+			each_session_co = each_session_co,
 			session_coroutine_id = session_coroutine_id,
 			session_coroutine_address = session_coroutine_address,
 			session_coroutine_tracetag = session_coroutine_tracetag,
-			watching_session = watching_session,
+			watching = watching,
+			set_watching = set_watching,
+			each_watching = each_watching,
 			sleep_session = sleep_session,
 			fork_queue = fork_queue,
 			running = function() return running_thread end,
