@@ -373,7 +373,9 @@ function suspend(co, ok, command)
 		error(tb, 0)
 	end
 	if command == "SUSPEND" then
-		return dispatch_wakeup()
+		if wakeup_queue[1] ~= nil or error_queue[1] ~= nil then
+			return dispatch_wakeup()
+		end
 	elseif command == "QUIT" then
 		coroutine_close(co)
 	elseif command == "USER" then
@@ -743,7 +745,12 @@ local function dispatch_request(p, f, session, source, ...)
 			skynet.trace()
 		end
 	end
-	suspend(co, coroutine_resume(co, f, session, source, ...))
+	running_thread = co
+	if profile_state[1] == 0 then
+		suspend(co, plain_resume(co, f, session, source, ...))
+	else
+		suspend(co, timed_resume(co, f, session, source, ...))
+	end
 end
 
 local function raw_dispatch_message(prototype, msg, sz, session, source)
@@ -759,7 +766,12 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 				ctrace(tag, "resume")
 			end
 			set_session_co(session, nil)
-			suspend(co, coroutine_resume(co, true, msg, sz, session))
+			running_thread = co
+			if profile_state[1] == 0 then
+				suspend(co, plain_resume(co, true, msg, sz, session))
+			else
+				suspend(co, timed_resume(co, true, msg, sz, session))
+			end
 		end
 		return
 	end
