@@ -853,23 +853,19 @@ function skynet.queryservice(name, ...)
 	return assert(skynet.call(".service", "lua", "QUERY", name, ...))
 end
 
-local function error_dispatch(error_session, error_source)
-	skynet.ignoreret()
-	if error_session == 0 then
-		-- error_source is gone: its pending replies and our calls to it die
-		for resp, addr in pairs(unresponse) do
-			if addr == error_source then
-				unresponse[resp] = nil
-			end
-		end
-		for session, addr in each_watching() do
-			if addr == error_source then
-				error_queue[#error_queue + 1] = session
-			end
-		end
-	elseif watching(error_session) then
-		error_queue[#error_queue + 1] = error_session
+-- skynet.exit and the error protocol live in skynet/exit.lua: most services
+-- never need them, and every service would carry their code.
+local get_internal
+local exit_part
+local function exit_part_get()
+	if not exit_part then
+		exit_part = require("skynet.exit")(skynet, get_internal())
 	end
+	return exit_part
+end
+
+local function error_dispatch(error_session, error_source)
+	return exit_part_get().error_dispatch(error_session, error_source)
 end
 
 function skynet.term(service)
@@ -877,42 +873,7 @@ function skynet.term(service)
 end
 
 function skynet.exit()
-	local q = fork_queue
-	for i = q.h, q.t do
-		q[i] = nil
-	end
-	q.h, q.t = 1, 0
-	skynet.send(".launcher", "lua", "REMOVE", skynet.self(), false)
-	-- fail everyone waiting for us
-	for co, session in pairs(session_coroutine_id) do
-		local addr = session_coroutine_address[co]
-		if session ~= 0 and addr then
-			csend(addr, PTYPE_ERROR, session, "")
-		end
-	end
-	for _, co in each_session_co() do
-		if type(co) == "thread" and co ~= running_thread then
-			coroutine_close(co)
-		end
-	end
-	for resp in pairs(unresponse) do
-		resp(false)
-	end
-	-- tell everyone we are calling that we are gone
-	local callees = {}
-	for _, addr in each_watching() do
-		callees[addr] = true
-	end
-	for addr in pairs(callees) do
-		csend(addr, PTYPE_ERROR, 0, "")
-	end
-	c.callback(function(_, _, _, session, source)
-		if session ~= 0 and source ~= 0 then
-			csend(source, PTYPE_ERROR, session, "")
-		end
-	end)
-	c.command "EXIT"
-	coroutine_yield "QUIT"
+	return exit_part_get().exit()
 end
 
 skynet.init = skynet_require.init
@@ -997,7 +958,7 @@ function skynet.info_func(func)
 end
 
 local internal
-local function get_internal()
+function get_internal()
 	if not internal then
 		internal = {
 			proto = proto,
@@ -1007,6 +968,8 @@ local function get_internal()
 			session_coroutine_id = session_coroutine_id,
 			session_coroutine_address = session_coroutine_address,
 			session_coroutine_tracetag = session_coroutine_tracetag,
+			unresponse = unresponse,
+			error_queue = error_queue,
 			watching = watching,
 			set_watching = set_watching,
 			each_watching = each_watching,

@@ -155,6 +155,27 @@ skynet.start(function()
 		T.eq(skynet.task(), 0, "nothing left")
 	end)
 
+	T.case("term fails our pending calls to a live service", function()
+		local victim = skynet.newservice "svc_skynet_callee"
+		local result = {}
+		for i = 1, 3 do
+			skynet.fork(function()
+				local ok, err = pcall(skynet.call, victim, "lua", "hold", "t" .. i)
+				result[i] = ok and "answered" or tostring(err):match "call failed$"
+			end)
+		end
+		until_true(function() return skynet.call(victim, "lua", "has", "t3") end, "all held")
+		skynet.term(victim)
+		until_true(function() return result[3] ~= nil end, "the failures")
+		for i = 1, 3 do
+			T.eq(result[i], "call failed", "call " .. i)
+		end
+		T.eq(skynet.task(), 0, "nothing left")
+		-- its late error replies for those sessions are ignored
+		skynet.send(victim, "lua", "exit")
+		T.eq(skynet.call(callee, "lua", "echo", "still fine"), "still fine")
+	end)
+
 	T.case("request with 100 calls and a timeout", function()
 		local req = skynet.request()
 		for i = 1, 100 do
