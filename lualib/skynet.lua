@@ -93,7 +93,7 @@ do
 end
 
 local function session_table()
-	local size = 16
+	local size = 8
 	local keys, vals = tnew(size, 0), tnew(size, 0)
 	local used = 0
 	local spill = {}
