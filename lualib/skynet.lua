@@ -29,10 +29,13 @@ local coroutine_yield = coroutine.yield
 local coroutine_running = coroutine.running
 local coroutine_close = coroutine.close or function() return true end
 -- coroutine.resume is skynet.profile's timed resume; while no thread is
--- profiled, LuaJIT's own (much cheaper) resume does the same.
+-- profiled, LuaJIT's own (much cheaper) resume does the same. A thread that
+-- starts profiling while resumed that way is accounted by profile_account
+-- when it yields.
 local timed_resume = coroutine.resume
 local profile_state = debug.getregistry()["skynet.profile"]
 local plain_resume = profile_state and profile_state.resume or timed_resume
+local profile_account = profile_state and profile_state.account
 profile_state = profile_state or { 1 }
 
 local PTYPE_RESPONSE = 1
@@ -44,10 +47,17 @@ local PTYPE_TRACE = 12
 local running_thread
 local init_thread
 
+local function resumed(co, ...)
+	if profile_state[1] ~= 0 then
+		profile_account(co)
+	end
+	return ...
+end
+
 local function coroutine_resume(co, ...)
 	running_thread = co
 	if profile_state[1] == 0 then
-		return plain_resume(co, ...)
+		return resumed(co, plain_resume(co, ...))
 	end
 	return timed_resume(co, ...)
 end
@@ -747,7 +757,11 @@ local function dispatch_request(p, f, session, source, ...)
 	end
 	running_thread = co
 	if profile_state[1] == 0 then
-		suspend(co, plain_resume(co, f, session, source, ...))
+		local ok, command = plain_resume(co, f, session, source, ...)
+		if profile_state[1] ~= 0 then
+			profile_account(co)
+		end
+		suspend(co, ok, command)
 	else
 		suspend(co, timed_resume(co, f, session, source, ...))
 	end
@@ -768,7 +782,11 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 			set_session_co(session, nil)
 			running_thread = co
 			if profile_state[1] == 0 then
-				suspend(co, plain_resume(co, true, msg, sz, session))
+				local ok, command = plain_resume(co, true, msg, sz, session)
+				if profile_state[1] ~= 0 then
+					profile_account(co)
+				end
+				suspend(co, ok, command)
 			else
 				suspend(co, timed_resume(co, true, msg, sz, session))
 			end

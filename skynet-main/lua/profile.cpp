@@ -12,7 +12,8 @@ namespace {
 // Upvalues shared by every function of the module.
 constexpr int start_times = 1; // thread -> CPU clock when it was last resumed
 constexpr int total_times = 2; // thread -> seconds accumulated so far
-// { [1] = threads started and not stopped, resume = LuaJIT's own resume },
+// { [1] = threads started and not stopped, resume = LuaJIT's own resume,
+//   account = laccount },
 // also at registry["skynet.profile"]: while [1] is 0 no resume needs timing,
 // and skynet.lua takes the fast built-in resume instead of ours.
 constexpr int state = 3;
@@ -149,6 +150,17 @@ int timed_resume(lua_State *L, int co_index, int nargs) {
     return nres;
 }
 
+// state.account(co): the part of timed_resume that follows the resume, for a
+// thread skynet.lua resumed with the plain resume (nothing was profiled
+// then) and that started profiling before it yielded.
+int laccount(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTHREAD);
+    double start = 0;
+    if (started_at(L, 1, &start))
+        set_time(L, total_times, 1, total_of(L, 1) + elapsed(start));
+    return 0;
+}
+
 int lresume(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTHREAD);
     int r = timed_resume(L, 1, lua_gettop(L) - 1);
@@ -205,7 +217,7 @@ int luaopen_skynet_profile(lua_State *L) {
     lua_pushvalue(L, -1);
     lua_setmetatable(L, -3);
     lua_setmetatable(L, -3);
-    lua_createtable(L, 1, 1);
+    lua_createtable(L, 1, 2);
     lua_pushinteger(L, 0);
     lua_rawseti(L, -2, 1);
     lua_getglobal(L, "coroutine");
@@ -215,6 +227,11 @@ int luaopen_skynet_profile(lua_State *L) {
         lua_pushnil(L);
     lua_setfield(L, -3, "resume");
     lua_pop(L, 1);
+    lua_pushvalue(L, -3);
+    lua_pushvalue(L, -3);
+    lua_pushvalue(L, -3);
+    lua_pushcclosure(L, laccount, 3);
+    lua_setfield(L, -2, "account");
     lua_pushvalue(L, -1);
     lua_setfield(L, LUA_REGISTRYINDEX, "skynet.profile");
     luaL_setfuncs(L, funcs, 3);

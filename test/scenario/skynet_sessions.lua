@@ -202,6 +202,16 @@ skynet.start(function()
 			spent = profile.stop()
 		end)
 		T.ok(spent > 0.01, "counted the busy loops: " .. tostring(spent))
+		-- busy before the first yield: the thread started profiling while
+		-- nothing else was profiled
+		fan_out(1, function()
+			profile.start()
+			local t = os.clock()
+			while os.clock() - t < 0.03 do end
+			skynet.call(callee, "lua", "echo", 1)
+			spent = profile.stop()
+		end)
+		T.ok(spent > 0.02, "counted the time before the first yield: " .. tostring(spent))
 		T.raises("Call profile.start() before profile.stop()", profile.stop)
 		local co = coroutine.create(function() end)
 		coroutine.resume(co)
