@@ -253,7 +253,12 @@ do
 	end
 
 	function session_alloc(addr, id, msg, sz)
-		return guard(csend(addr, id, nil, msg, sz))
+		local session = csend(addr, id, nil, msg, sz)
+		-- guard's own test, done here to save a call on every call
+		if session and (in_zone or (session >= zone_low and session < zone_high) or session == MAX) then
+			guard(session)
+		end
+		return session
 	end
 
 	function timeout_alloc(ti)
@@ -573,14 +578,12 @@ local function yield_call(service, session)
 	return msg, sz
 end
 
-local function call_session(addr, p, msg, sz)
-	local session = session_alloc(addr, p.id, msg, sz)
+-- level 3: the caller of skynet.call / rawcall
+local function call_failed(addr, session)
 	if session == nil then
 		error("call to invalid address " .. skynet.address(addr), 3)
-	elseif session == false then
-		error("call failed: message to " .. skynet.address(addr) .. " is too large", 3)
 	end
-	return session
+	error("call failed: message to " .. skynet.address(addr) .. " is too large", 3)
 end
 
 function skynet.call(addr, typename, ...)
@@ -590,7 +593,11 @@ function skynet.call(addr, typename, ...)
 		csend(addr, PTYPE_TRACE, 0, tag)
 	end
 	local p = proto[typename]
-	return p.unpack(yield_call(addr, call_session(addr, p, p.pack(...))))
+	local session = session_alloc(addr, p.id, p.pack(...))
+	if not session then
+		call_failed(addr, session)
+	end
+	return p.unpack(yield_call(addr, session))
 end
 
 function skynet.rawcall(addr, typename, msg, sz)
@@ -600,7 +607,11 @@ function skynet.rawcall(addr, typename, msg, sz)
 		csend(addr, PTYPE_TRACE, 0, tag)
 	end
 	local p = proto[typename]
-	return yield_call(addr, call_session(addr, p, msg, sz))
+	local session = session_alloc(addr, p.id, msg, sz)
+	if not session then
+		call_failed(addr, session)
+	end
+	return yield_call(addr, session)
 end
 
 ---------------------------------------------------------------------------

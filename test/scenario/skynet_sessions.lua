@@ -176,6 +176,22 @@ skynet.start(function()
 		T.eq(skynet.call(callee, "lua", "echo", "still fine"), "still fine")
 	end)
 
+	T.case("a failed call names the caller's line", function()
+		local ok, err = pcall(skynet.call, 0xffff00, "lua", "x")
+		T.eq(ok, false)
+		T.ok(tostring(err):find("^call to invalid address :00ffff00"), "pcall'd directly: " .. tostring(err))
+		ok, err = pcall(function()
+			local r = skynet.rawcall(0xffff00, "lua", skynet.pack "x")
+			return r
+		end)
+		T.ok(tostring(err):find("skynet_sessions.lua:%d+: call to invalid address :00ffff00"), "rawcall: " .. tostring(err))
+		ok, err = pcall(function()
+			local r = skynet.call(".nosuchname", "lua", "x")
+			return r
+		end)
+		T.ok(tostring(err):find("skynet_sessions.lua:%d+: call to invalid address .nosuchname"), "call: " .. tostring(err))
+	end)
+
 	T.case("request with 100 calls and a timeout", function()
 		local req = skynet.request()
 		for i = 1, 100 do
