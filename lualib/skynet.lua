@@ -494,10 +494,6 @@ function skynet.self()
 	return self_handle
 end
 
-function skynet.localname(name)
-	return c.addresscommand("QUERY", name)
-end
-
 skynet.now = c.now
 skynet.hpc = c.hpc
 
@@ -527,10 +523,6 @@ function skynet.address(addr)
 		return format(":%08x", addr)
 	end
 	return tostring(addr)
-end
-
-function skynet.harbor(addr)
-	return c.harbor(addr)
 end
 
 skynet.error = c.error
@@ -930,18 +922,6 @@ function skynet.start(start_func)
 	end)
 end
 
-function skynet.endless()
-	return cintcommand("STAT", "endless") == 1
-end
-
-function skynet.mqlen()
-	return cintcommand("STAT", "mqlen")
-end
-
-function skynet.stat(what)
-	return cintcommand("STAT", what)
-end
-
 function skynet.memlimit(bytes)
 	debug.getregistry().memlimit = bytes
 	skynet.memlimit = nil	-- only once, before the service starts
@@ -1040,6 +1020,11 @@ local lazy = {
 	task = "skynet.task",
 	uniqtask = "skynet.task",
 	killthread = "skynet.task",
+	localname = "skynet.query",
+	harbor = "skynet.query",
+	endless = "skynet.query",
+	mqlen = "skynet.query",
+	stat = "skynet.query",
 }
 
 setmetatable(skynet, { __index = function(t, key)
