@@ -874,13 +874,31 @@ function skynet.queryservice(name, ...)
 	return assert(skynet.call(".service", "lua", "QUERY", name, ...))
 end
 
+-- A part of this framework kept in its own file. require finds it as usual;
+-- should the service have replaced package.path, it is still found next to
+-- this file (skynet.exit, for one, must work whatever the service did).
+local function require_part(name)
+	local ok, mod = pcall(require, name)
+	if ok then
+		return mod
+	end
+	local dir = debug.getinfo(1, "S").source:match "^@(.-)skynet%.lua$"
+	local f = dir and loadfile(dir .. (name:gsub("%.", "/")) .. ".lua")
+	if not f then
+		error(mod, 0)
+	end
+	mod = f(name)
+	package.loaded[name] = mod
+	return mod
+end
+
 -- skynet.exit and the error protocol live in skynet/exit.lua: most services
 -- never need them, and every service would carry their code.
 local get_internal
 local exit_part
 local function exit_part_get()
 	if not exit_part then
-		exit_part = require("skynet.exit")(skynet, get_internal())
+		exit_part = require_part("skynet.exit")(skynet, get_internal())
 	end
 	return exit_part
 end
@@ -1038,7 +1056,7 @@ setmetatable(skynet, { __index = function(t, key)
 		require "skynet.manager"
 		return rawget(t, key)
 	elseif mod then
-		require(mod)(t, get_internal())
+		require_part(mod)(t, get_internal())
 		return rawget(t, key)
 	end
 end })
@@ -1050,7 +1068,7 @@ skynet.register_protocol {
 	unpack = c.unpack,
 	dispatch = function(...)
 		-- first debug message: load the real command table
-		require("skynet.debug").init(skynet, export)
+		require_part("skynet.debug").init(skynet, export)
 		return proto.debug.dispatch(...)
 	end,
 }

@@ -205,6 +205,15 @@ skynet.start(function()
 		T.eq(remote, false, "remote")
 	end)
 
+	T.case("parts loaded on first use load even after package.path is emptied", function()
+		local s = skynet.newservice "svc_skynet_nopath"
+		T.eq(skynet.call(s, "lua", "stat"), "number", "skynet.stat")
+		local ok, err = pcall(skynet.call, s, "lua", "exit")
+		T.eq(ok, false, "exit answers the pending call with an error")
+		T.ok(tostring(err):find("call failed$"), tostring(err))
+		T.eq(skynet.send(s, "lua", "stat"), nil, "the service is gone")
+	end)
+
 	T.case("request with 100 calls and a timeout", function()
 		local req = skynet.request()
 		for i = 1, 100 do
