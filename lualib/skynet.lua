@@ -1,7 +1,8 @@
 -- The service-side framework: message dispatch, sessions, coroutines, timers.
 -- Every snlua service loads this file, so it stays small: rarely used parts
--- (request/select, task inspection, the debug commands) live in separate
--- files that are loaded the first time they are needed.
+-- (request/select, task inspection, tracing, the debug commands, exit and
+-- the error protocol, stat/localname/harbor) live in separate files that are
+-- loaded the first time they are needed.
 
 local c = require "skynet.core"
 local skynet_require = require "skynet.require"
