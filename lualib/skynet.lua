@@ -104,9 +104,8 @@ do
 end
 
 local function session_table()
-	local size = 8
+	local size, used = 8, 0
 	local keys, vals = tnew(size, 0), tnew(size, 0)
-	local used = 0
 	local spill = {}
 
 	local function get(session)
@@ -115,27 +114,6 @@ local function session_table()
 			return vals[i]
 		end
 		return spill[session]
-	end
-
-	local function grow()
-		local osize, okeys, ovals = size, keys, vals
-		size = size * 2
-		keys, vals = tnew(size, 0), tnew(size, 0)
-		for i = 0, osize - 1 do
-			local s = okeys[i]
-			if s ~= nil then
-				local j = s % size
-				keys[j], vals[j] = s, ovals[i]
-			end
-		end
-		for s, v in pairs(spill) do
-			local j = s % size
-			if keys[j] == nil then
-				keys[j], vals[j] = s, v
-				used = used + 1
-				spill[s] = nil
-			end
-		end
 	end
 
 	local function set(session, v)
@@ -148,16 +126,25 @@ local function session_table()
 			else
 				vals[i] = v
 			end
-		elseif v == nil or spill[session] ~= nil then
-			spill[session] = v
-		elseif k == nil then
+		elseif k == nil and v ~= nil and spill[session] == nil then
 			keys[i], vals[i] = session, v
 			used = used + 1
-		elseif used * 2 >= size and size < 4096 then
-			grow()
-			return set(session, v)
-		else
+		elseif k == nil or v == nil or used * 2 < size or size >= 4096 then
 			spill[session] = v
+		else
+			-- grow: file everything again in a ring twice the size
+			local okeys, ovals, ospill = keys, vals, spill
+			size, used = size * 2, 0
+			keys, vals, spill = tnew(size, 0), tnew(size, 0), {}
+			for j = 0, size / 2 - 1 do
+				if okeys[j] ~= nil then
+					set(okeys[j], ovals[j])
+				end
+			end
+			for s, sv in pairs(ospill) do
+				set(s, sv)
+			end
+			return set(session, v)
 		end
 	end
 
@@ -167,9 +154,8 @@ local function session_table()
 		return function()
 			while i < size - 1 do
 				i = i + 1
-				local k = keys[i]
-				if k ~= nil then
-					return k, vals[i]
+				if keys[i] ~= nil then
+					return keys[i], vals[i]
 				end
 			end
 			local v
