@@ -1,7 +1,8 @@
 -- The service-side framework: message dispatch, sessions, coroutines, timers.
 -- Every snlua service loads this file, so it stays small: rarely used parts
--- (request/select, task inspection, the debug commands) live in separate
--- files that are loaded the first time they are needed.
+-- (request/select, task inspection, tracing, the debug commands, exit and
+-- the error protocol, stat/localname/harbor) live in separate files that are
+-- loaded the first time they are needed.
 
 local c = require "skynet.core"
 local skynet_require = require "skynet.require"
@@ -28,7 +29,15 @@ local coroutine_create = coroutine.create
 local coroutine_yield = coroutine.yield
 local coroutine_running = coroutine.running
 local coroutine_close = coroutine.close or function() return true end
-local raw_resume = coroutine.resume
+-- coroutine.resume is skynet.profile's timed resume; while no thread is
+-- profiled, LuaJIT's own (much cheaper) resume does the same. A thread that
+-- starts profiling while resumed that way is accounted by profile_account
+-- when it yields.
+local timed_resume = coroutine.resume
+local profile_state = debug.getregistry()["skynet.profile"]
+local plain_resume = profile_state and profile_state.resume or timed_resume
+local profile_account = profile_state and profile_state.account
+profile_state = profile_state or { 1 }
 
 local PTYPE_RESPONSE = 1
 local PTYPE_ERROR = 7
@@ -39,9 +48,19 @@ local PTYPE_TRACE = 12
 local running_thread
 local init_thread
 
+local function resumed(co, ...)
+	if profile_state[1] ~= 0 then
+		profile_account(co)
+	end
+	return ...
+end
+
 local function coroutine_resume(co, ...)
 	running_thread = co
-	return raw_resume(co, ...)
+	if profile_state[1] == 0 then
+		return resumed(co, plain_resume(co, ...))
+	end
+	return timed_resume(co, ...)
 end
 
 local proto = {}
@@ -70,8 +89,86 @@ function skynet.register_protocol(class)
 	proto[id] = class
 end
 
+---------------------------------------------------------------------------
+-- Session tables. Sessions are fresh numbers, so a plain table keyed by them
+-- keeps adding keys and deleting them; LuaJIT only reclaims deleted slots
+-- when it rehashes, and a call would pay for a rehash every few sessions.
+-- Here a session lives in a ring slot picked by its low bits (array part,
+-- never rehashed), or in `spill` when that slot holds an older session.
+-- The ring grows while it is more than half full.
+
+local tnew
+do
+	local ok, new = pcall(require, "table.new")
+	tnew = ok and new or function() return {} end
+end
+
+local function session_table()
+	local size, used = 8, 0
+	local keys, vals = tnew(size, 0), tnew(size, 0)
+	local spill = {}
+
+	local function get(session)
+		local i = session % size
+		if keys[i] == session then
+			return vals[i]
+		end
+		return spill[session]
+	end
+
+	local function set(session, v)
+		local i = session % size
+		local k = keys[i]
+		if k == session then
+			if v == nil then
+				keys[i], vals[i] = nil, nil
+				used = used - 1
+			else
+				vals[i] = v
+			end
+		elseif k == nil and v ~= nil and spill[session] == nil then
+			keys[i], vals[i] = session, v
+			used = used + 1
+		elseif k == nil or v == nil or used * 2 < size or size >= 4096 then
+			spill[session] = v
+		else
+			-- grow: file everything again in a ring twice the size
+			local okeys, ovals, ospill = keys, vals, spill
+			size, used = size * 2, 0
+			keys, vals, spill = tnew(size, 0), tnew(size, 0), {}
+			for j = 0, size / 2 - 1 do
+				if okeys[j] ~= nil then
+					set(okeys[j], ovals[j])
+				end
+			end
+			for s, sv in pairs(ospill) do
+				set(s, sv)
+			end
+			return set(session, v)
+		end
+	end
+
+	-- every (session, value), as pairs() would; entries may be removed meanwhile
+	local function each()
+		local i, s = -1, nil
+		return function()
+			while i < size - 1 do
+				i = i + 1
+				if keys[i] ~= nil then
+					return keys[i], vals[i]
+				end
+			end
+			local v
+			s, v = next(spill, s)
+			return s, v
+		end
+	end
+
+	return get, set, each
+end
+
 -- session -> waiting thread, or "BREAK" when the answer must be dropped
-local session_id_coroutine = {}
+local session_co, set_session_co, each_session_co = session_table()
 -- request being served by a thread: its session and the requester
 local session_coroutine_id = {}
 local session_coroutine_address = {}
@@ -80,7 +177,7 @@ local session_coroutine_tracetag = {}
 -- detached reply closures (skynet.response) -> requester
 local unresponse = {}
 -- sessions of our outstanding calls -> callee
-local watching_session = {}
+local watching, set_watching, each_watching = session_table()
 
 local sleep_session = {}	-- token -> session of its sleep/wait
 local wakeup_queue = {}	-- tokens to wake at the next suspend point
@@ -105,7 +202,7 @@ do
 
 	local function redraw(session)
 		local low, high = session, session
-		for s in pairs(session_id_coroutine) do
+		for s in each_session_co() do
 			if s < low then
 				low = s
 			elseif s > high then
@@ -117,7 +214,7 @@ do
 
 	-- nxt is the session the core hands out next
 	local function skip_used(session, nxt)
-		while session_id_coroutine[nxt] ~= nil do
+		while session_co(nxt) ~= nil do
 			nxt = cgenid()	-- burn it: the core hands out exactly nxt
 			nxt = nxt < MAX and nxt + 1 or 1
 		end
@@ -143,7 +240,12 @@ do
 	end
 
 	function session_alloc(addr, id, msg, sz)
-		return guard(csend(addr, id, nil, msg, sz))
+		local session = csend(addr, id, nil, msg, sz)
+		-- guard's own test, done here to save a call on every call
+		if session and (in_zone or (session >= zone_low and session < zone_high) or session == MAX) then
+			guard(session)
+		end
+		return session
 	end
 
 	function timeout_alloc(ti)
@@ -222,8 +324,8 @@ end
 local function dispatch_error_queue()
 	local session = tremove(error_queue, 1)
 	if session then
-		local co = session_id_coroutine[session]
-		session_id_coroutine[session] = nil
+		local co = session_co(session)
+		set_session_co(session, nil)
 		if type(co) == "thread" then
 			return suspend(co, coroutine_resume(co, false, nil, nil, session))
 		end
@@ -236,13 +338,13 @@ local function dispatch_wakeup()
 		local token = tremove(wakeup_queue, 1)
 		local session = sleep_session[token]
 		if session then
-			local co = session_id_coroutine[session]
+			local co = session_co(session)
 			if type(co) == "thread" then
 				local tag = session_coroutine_tracetag[co]
 				if tag then
 					ctrace(tag, "resume")
 				end
-				session_id_coroutine[session] = "BREAK"
+				set_session_co(session, "BREAK")
 				return suspend(co, coroutine_resume(co, false, "BREAK", nil, session))
 			end
 		end
@@ -273,7 +375,9 @@ function suspend(co, ok, command)
 		error(tb, 0)
 	end
 	if command == "SUSPEND" then
-		return dispatch_wakeup()
+		if wakeup_queue[1] ~= nil or error_queue[1] ~= nil then
+			return dispatch_wakeup()
+		end
 	elseif command == "QUIT" then
 		coroutine_close(co)
 	elseif command == "USER" then
@@ -298,8 +402,8 @@ function skynet.timeout(ti, func)
 	else
 		co = co_create(func)
 	end
-	assert(session_id_coroutine[session] == nil)
-	session_id_coroutine[session] = co
+	assert(session_co(session) == nil)
+	set_session_co(session, co)
 	return co
 end
 
@@ -308,7 +412,7 @@ local function suspend_sleep(session, token)
 	if tag then
 		ctrace(tag, "sleep", 2)
 	end
-	session_id_coroutine[session] = running_thread
+	set_session_co(session, running_thread)
 	sleep_session[token] = session
 	return coroutine_yield "SUSPEND"
 end
@@ -339,7 +443,7 @@ function skynet.wait(token)
 	local session = wait_alloc()
 	suspend_sleep(session, token)
 	sleep_session[token] = nil
-	session_id_coroutine[session] = nil
+	set_session_co(session, nil)
 end
 
 function skynet.wakeup(token)
@@ -377,10 +481,6 @@ function skynet.self()
 	return self_handle
 end
 
-function skynet.localname(name)
-	return c.addresscommand("QUERY", name)
-end
-
 skynet.now = c.now
 skynet.hpc = c.hpc
 
@@ -410,10 +510,6 @@ function skynet.address(addr)
 		return format(":%08x", addr)
 	end
 	return tostring(addr)
-end
-
-function skynet.harbor(addr)
-	return c.harbor(addr)
 end
 
 skynet.error = c.error
@@ -451,24 +547,22 @@ skynet.tostring = ctostring
 skynet.trash = c.trash
 
 local function yield_call(service, session)
-	watching_session[session] = service
-	session_id_coroutine[session] = running_thread
+	set_watching(session, service)
+	set_session_co(session, running_thread)
 	local ok, msg, sz = coroutine_yield "SUSPEND"
-	watching_session[session] = nil
+	set_watching(session, nil)
 	if not ok then
 		error "call failed"
 	end
 	return msg, sz
 end
 
-local function call_session(addr, p, msg, sz)
-	local session = session_alloc(addr, p.id, msg, sz)
+-- level 3: the caller of skynet.call / rawcall
+local function call_failed(addr, session)
 	if session == nil then
 		error("call to invalid address " .. skynet.address(addr), 3)
-	elseif session == false then
-		error("call failed: message to " .. skynet.address(addr) .. " is too large", 3)
 	end
-	return session
+	error("call failed: message to " .. skynet.address(addr) .. " is too large", 3)
 end
 
 function skynet.call(addr, typename, ...)
@@ -478,7 +572,11 @@ function skynet.call(addr, typename, ...)
 		csend(addr, PTYPE_TRACE, 0, tag)
 	end
 	local p = proto[typename]
-	return p.unpack(yield_call(addr, call_session(addr, p, p.pack(...))))
+	local session = session_alloc(addr, p.id, p.pack(...))
+	if not session then
+		call_failed(addr, session)
+	end
+	return p.unpack(yield_call(addr, session))
 end
 
 function skynet.rawcall(addr, typename, msg, sz)
@@ -488,7 +586,11 @@ function skynet.rawcall(addr, typename, msg, sz)
 		csend(addr, PTYPE_TRACE, 0, tag)
 	end
 	local p = proto[typename]
-	return yield_call(addr, call_session(addr, p, msg, sz))
+	local session = session_alloc(addr, p.id, msg, sz)
+	if not session then
+		call_failed(addr, session)
+	end
+	return yield_call(addr, session)
 end
 
 ---------------------------------------------------------------------------
@@ -643,14 +745,23 @@ local function dispatch_request(p, f, session, source, ...)
 			skynet.trace()
 		end
 	end
-	suspend(co, coroutine_resume(co, f, session, source, ...))
+	running_thread = co
+	if profile_state[1] == 0 then
+		local ok, command = plain_resume(co, f, session, source, ...)
+		if profile_state[1] ~= 0 then
+			profile_account(co)
+		end
+		suspend(co, ok, command)
+	else
+		suspend(co, timed_resume(co, f, session, source, ...))
+	end
 end
 
 local function raw_dispatch_message(prototype, msg, sz, session, source)
 	if prototype == PTYPE_RESPONSE then
-		local co = session_id_coroutine[session]
+		local co = session_co(session)
 		if co == "BREAK" then
-			session_id_coroutine[session] = nil
+			set_session_co(session, nil)
 		elseif co == nil then
 			unknown_response(session, source, msg, sz)
 		else
@@ -658,8 +769,17 @@ local function raw_dispatch_message(prototype, msg, sz, session, source)
 			if tag then
 				ctrace(tag, "resume")
 			end
-			session_id_coroutine[session] = nil
-			suspend(co, coroutine_resume(co, true, msg, sz, session))
+			set_session_co(session, nil)
+			running_thread = co
+			if profile_state[1] == 0 then
+				local ok, command = plain_resume(co, true, msg, sz, session)
+				if profile_state[1] ~= 0 then
+					profile_account(co)
+				end
+				suspend(co, ok, command)
+			else
+				suspend(co, timed_resume(co, true, msg, sz, session))
+			end
 		end
 		return
 	end
@@ -741,23 +861,37 @@ function skynet.queryservice(name, ...)
 	return assert(skynet.call(".service", "lua", "QUERY", name, ...))
 end
 
-local function error_dispatch(error_session, error_source)
-	skynet.ignoreret()
-	if error_session == 0 then
-		-- error_source is gone: its pending replies and our calls to it die
-		for resp, addr in pairs(unresponse) do
-			if addr == error_source then
-				unresponse[resp] = nil
-			end
-		end
-		for session, addr in pairs(watching_session) do
-			if addr == error_source then
-				error_queue[#error_queue + 1] = session
-			end
-		end
-	elseif watching_session[error_session] then
-		error_queue[#error_queue + 1] = error_session
+-- A part of this framework kept in its own file. require finds it as usual;
+-- should the service have replaced package.path, it is still found next to
+-- this file (skynet.exit, for one, must work whatever the service did).
+local function require_part(name)
+	local ok, mod = pcall(require, name)
+	if ok then
+		return mod
 	end
+	local dir = debug.getinfo(1, "S").source:match "^@(.-)skynet%.lua$"
+	local f = dir and loadfile(dir .. (name:gsub("%.", "/")) .. ".lua")
+	if not f then
+		error(mod, 0)
+	end
+	mod = f(name)
+	package.loaded[name] = mod
+	return mod
+end
+
+-- skynet.exit and the error protocol live in skynet/exit.lua: most services
+-- never need them, and every service would carry their code.
+local get_internal
+local exit_part
+local function exit_part_get()
+	if not exit_part then
+		exit_part = require_part("skynet.exit")(skynet, get_internal())
+	end
+	return exit_part
+end
+
+local function error_dispatch(error_session, error_source)
+	return exit_part_get().error_dispatch(error_session, error_source)
 end
 
 function skynet.term(service)
@@ -765,42 +899,7 @@ function skynet.term(service)
 end
 
 function skynet.exit()
-	local q = fork_queue
-	for i = q.h, q.t do
-		q[i] = nil
-	end
-	q.h, q.t = 1, 0
-	skynet.send(".launcher", "lua", "REMOVE", skynet.self(), false)
-	-- fail everyone waiting for us
-	for co, session in pairs(session_coroutine_id) do
-		local addr = session_coroutine_address[co]
-		if session ~= 0 and addr then
-			csend(addr, PTYPE_ERROR, session, "")
-		end
-	end
-	for _, co in pairs(session_id_coroutine) do
-		if type(co) == "thread" and co ~= running_thread then
-			coroutine_close(co)
-		end
-	end
-	for resp in pairs(unresponse) do
-		resp(false)
-	end
-	-- tell everyone we are calling that we are gone
-	local callees = {}
-	for _, addr in pairs(watching_session) do
-		callees[addr] = true
-	end
-	for addr in pairs(callees) do
-		csend(addr, PTYPE_ERROR, 0, "")
-	end
-	c.callback(function(_, _, _, session, source)
-		if session ~= 0 and source ~= 0 then
-			csend(source, PTYPE_ERROR, session, "")
-		end
-	end)
-	c.command "EXIT"
-	coroutine_yield "QUIT"
+	return exit_part_get().exit()
 end
 
 skynet.init = skynet_require.init
@@ -826,18 +925,6 @@ function skynet.start(start_func)
 		skynet.init_service(start_func)
 		init_thread = nil
 	end)
-end
-
-function skynet.endless()
-	return cintcommand("STAT", "endless") == 1
-end
-
-function skynet.mqlen()
-	return cintcommand("STAT", "mqlen")
-end
-
-function skynet.stat(what)
-	return cintcommand("STAT", what)
 end
 
 function skynet.memlimit(bytes)
@@ -885,15 +972,21 @@ function skynet.info_func(func)
 end
 
 local internal
-local function get_internal()
+function get_internal()
 	if not internal then
 		internal = {
 			proto = proto,
-			session_id_coroutine = session_id_coroutine,
+			session_co = session_co,
+			set_session_co = set_session_co,
+			each_session_co = each_session_co,
 			session_coroutine_id = session_coroutine_id,
 			session_coroutine_address = session_coroutine_address,
 			session_coroutine_tracetag = session_coroutine_tracetag,
-			watching_session = watching_session,
+			unresponse = unresponse,
+			error_queue = error_queue,
+			watching = watching,
+			set_watching = set_watching,
+			each_watching = each_watching,
 			sleep_session = sleep_session,
 			fork_queue = fork_queue,
 			running = function() return running_thread end,
@@ -932,6 +1025,11 @@ local lazy = {
 	task = "skynet.task",
 	uniqtask = "skynet.task",
 	killthread = "skynet.task",
+	localname = "skynet.query",
+	harbor = "skynet.query",
+	endless = "skynet.query",
+	mqlen = "skynet.query",
+	stat = "skynet.query",
 }
 
 setmetatable(skynet, { __index = function(t, key)
@@ -945,7 +1043,7 @@ setmetatable(skynet, { __index = function(t, key)
 		require "skynet.manager"
 		return rawget(t, key)
 	elseif mod then
-		require(mod)(t, get_internal())
+		require_part(mod)(t, get_internal())
 		return rawget(t, key)
 	end
 end })
@@ -957,7 +1055,7 @@ skynet.register_protocol {
 	unpack = c.unpack,
 	dispatch = function(...)
 		-- first debug message: load the real command table
-		require("skynet.debug").init(skynet, export)
+		require_part("skynet.debug").init(skynet, export)
 		return proto.debug.dispatch(...)
 	end,
 }

@@ -9,6 +9,10 @@
 #include <atomic>
 #include <cstdio>
 
+// Laid out by who writes what: the first line is read on every dispatch and
+// written rarely; the second is written by the worker running the service;
+// `ref` is written by every sender (grab/release) and sits alone, so senders
+// on other threads don't keep invalidating the lines the dispatcher reads.
 struct skynet_context {
     void *instance = nullptr;
     const skynet_module *mod = nullptr;
@@ -16,16 +20,18 @@ struct skynet_context {
     skynet_cb cb = nullptr;
     message_queue *queue = nullptr;
     std::atomic<FILE *> logfile{nullptr};
-    uint64_t cpu_cost = 0;  // µs spent in callbacks
-    uint64_t cpu_start = 0; // µs, skynet_callback_clock() at callback start
-    char result[32] = {};
     uint32_t handle = 0;
-    int session_id = 0;
-    std::atomic<int> ref{2};
-    int message_count = 0;
     bool init = false;
-    std::atomic<bool> endless{false};
     bool profile = false;
+    std::atomic<bool> endless{false};
+
+    alignas(64) uint64_t cpu_cost = 0; // µs spent in callbacks
+    uint64_t cpu_start = 0;            // µs, skynet_callback_clock() at callback start
+    int message_count = 0;
+    int session_id = 0;
+    char result[32] = {};
+
+    alignas(64) std::atomic<int> ref{2};
 };
 
 // Node-wide state shared by server.cpp and command.cpp.

@@ -23,7 +23,8 @@ void skynet_monitor_delete(skynet_monitor *sm) {
 void skynet_monitor_trigger(skynet_monitor *sm, uint32_t source, uint32_t destination) {
     sm->source.store(source, std::memory_order_relaxed);
     sm->destination.store(destination, std::memory_order_relaxed);
-    sm->version.fetch_add(1, std::memory_order_release);
+    // Only the monitor's own worker writes version: no locked increment needed.
+    sm->version.store(sm->version.load(std::memory_order_relaxed) + 1, std::memory_order_release);
 }
 
 void skynet_monitor_check(skynet_monitor *sm) {

@@ -18,9 +18,9 @@ local next = next
 
 return function(skynet, I)
 	local proto = I.proto
-	local session_id_coroutine = I.session_id_coroutine
+	local set_session_co = I.set_session_co
 	local session_coroutine_tracetag = I.session_coroutine_tracetag
-	local watching_session = I.watching_session
+	local set_watching = I.set_watching
 
 	local meta = {}
 	meta.__index = meta
@@ -40,8 +40,8 @@ return function(skynet, I)
 			local session = I.send(addr, p.id, p.pack(unpack(r, 3, r.n)))
 			if session then
 				sessions[session] = r
-				watching_session[session] = addr
-				session_id_coroutine[session] = thread
+				set_watching(session, addr)
+				set_session_co(session, thread)
 				n = n + 1
 			else
 				invalid = invalid or {}
@@ -60,7 +60,7 @@ return function(skynet, I)
 				self.__timeout = nil
 				self.timeout = true
 			else
-				watching_session[session] = nil
+				set_watching(session, nil)
 				local r = self.__sessions[session]
 				if r then
 					if ok then
@@ -88,14 +88,14 @@ return function(skynet, I)
 			local resp = self.__resp
 			for session in pairs(sessions) do
 				if resp[session] == nil then
-					session_id_coroutine[session] = "BREAK"
-					watching_session[session] = nil
+					set_session_co(session, "BREAK")
+					set_watching(session, nil)
 				end
 			end
 			self.__pending = 0
 		end
 		if self.__timeout then
-			session_id_coroutine[self.__timeout] = "BREAK"
+			set_session_co(self.__timeout, "BREAK")
 			self.__timeout = nil
 		end
 	end
@@ -137,7 +137,7 @@ return function(skynet, I)
 		if timeout then
 			local session = I.timeout(timeout)
 			self.__timeout = session
-			session_id_coroutine[session] = thread
+			set_session_co(session, thread)
 		end
 		I.start(thread, self)
 		return iterate, self, nil, self

@@ -6,11 +6,11 @@ local traceback = debug.traceback
 local format = string.format
 
 return function(skynet, I)
-	local session_id_coroutine = I.session_id_coroutine
+	local session_co, set_session_co, each_session_co = I.session_co, I.set_session_co, I.each_session_co
 	local session_coroutine_id = I.session_coroutine_id
 	local session_coroutine_address = I.session_coroutine_address
 	local session_coroutine_tracetag = I.session_coroutine_tracetag
-	local watching_session = I.watching_session
+	local watching, set_watching = I.watching, I.set_watching
 	local sleep_session = I.sleep_session
 	local fork_queue = I.fork_queue
 
@@ -27,7 +27,7 @@ return function(skynet, I)
 	function skynet.task(what)
 		if what == nil then
 			local n = 0
-			for _, co in pairs(session_id_coroutine) do
+			for _, co in each_session_co() do
 				if co ~= "BREAK" then
 					n = n + 1
 				end
@@ -43,17 +43,17 @@ return function(skynet, I)
 		end
 		local kind = type(what)
 		if kind == "table" then
-			for session, co in pairs(session_id_coroutine) do
+			for session, co in each_session_co() do
 				what[format("%s session: %d", tostring(co), session)] = stack_of(co)
 			end
 		elseif kind == "number" then
-			local co = session_id_coroutine[what]
+			local co = session_co(what)
 			if co then
 				return stack_of(co)
 			end
 			return "No session"
 		elseif kind == "thread" then
-			for session, co in pairs(session_id_coroutine) do
+			for session, co in each_session_co() do
 				if co == what then
 					return session
 				end
@@ -63,7 +63,7 @@ return function(skynet, I)
 
 	function skynet.uniqtask()
 		local groups = {}	-- stack -> { count, sessions... }
-		for session, co in pairs(session_id_coroutine) do
+		for session, co in each_session_co() do
 			local stack = stack_of(co)
 			local g = groups[stack]
 			if not g then
@@ -104,7 +104,7 @@ return function(skynet, I)
 	function skynet.killthread(thread)
 		local session
 		if type(thread) == "string" then
-			for s, co in pairs(session_id_coroutine) do
+			for s, co in each_session_co() do
 				if tostring(co):find(thread, 1, true) then
 					session = s
 					break
@@ -114,14 +114,14 @@ return function(skynet, I)
 			if drop_from_forks(thread) then
 				return thread
 			end
-			for s, co in pairs(session_id_coroutine) do
+			for s, co in each_session_co() do
 				if co == thread then
 					session = s
 					break
 				end
 			end
 		end
-		local co = session and session_id_coroutine[session]
+		local co = session and session_co(session)
 		if type(co) ~= "thread" then
 			return
 		end
@@ -136,11 +136,11 @@ return function(skynet, I)
 			session_coroutine_address[co] = nil
 			session_coroutine_tracetag[co] = nil
 		end
-		if watching_session[session] then
-			session_id_coroutine[session] = "BREAK"	-- the answer will still come
-			watching_session[session] = nil
+		if watching(session) then
+			set_session_co(session, "BREAK")	-- the answer will still come
+			set_watching(session, nil)
 		else
-			session_id_coroutine[session] = nil
+			set_session_co(session, nil)
 		end
 		for token, s in pairs(sleep_session) do
 			if s == session then

@@ -12,6 +12,26 @@ namespace {
 // Upvalues shared by every function of the module.
 constexpr int start_times = 1; // thread -> CPU clock when it was last resumed
 constexpr int total_times = 2; // thread -> seconds accumulated so far
+// { [1] = threads started and not stopped, resume = LuaJIT's own resume,
+//   account = laccount },
+// also at registry["skynet.profile"]: while [1] is 0 no resume needs timing,
+// and skynet.lua takes the fast built-in resume instead of ours.
+constexpr int state = 3;
+
+bool any_profiled(lua_State *L) {
+    lua_rawgeti(L, lua_upvalueindex(state), 1);
+    bool any = lua_tointeger(L, -1) != 0;
+    lua_pop(L, 1);
+    return any;
+}
+
+void count_profiled(lua_State *L, int delta) {
+    lua_rawgeti(L, lua_upvalueindex(state), 1);
+    lua_Integer n = lua_tointeger(L, -1) + delta;
+    lua_pop(L, 1);
+    lua_pushinteger(L, n);
+    lua_rawseti(L, lua_upvalueindex(state), 1);
+}
 
 // Seconds are kept to 16 bits so the sum stays exact in a double; a clock
 // that wrapped since the start reads as smaller and is corrected.
@@ -67,6 +87,7 @@ int lstart(lua_State *L) {
         return luaL_error(L, "Thread %p start profile more than once", lua_topointer(L, 1));
     set_time(L, total_times, 1, 0);
     set_time(L, start_times, 1, cpu_clock());
+    count_profiled(L, 1);
     return 0;
 }
 
@@ -82,6 +103,7 @@ int lstop(lua_State *L) {
     lua_pushvalue(L, 1);
     lua_pushnil(L);
     lua_rawset(L, lua_upvalueindex(total_times));
+    count_profiled(L, -1);
     lua_pushnumber(L, total);
     return 1;
 }
@@ -106,14 +128,15 @@ int timed_resume(lua_State *L, int co_index, int nargs) {
         return -1;
     }
     double start = 0;
-    if (started_at(L, co_index, &start))
+    bool timing = any_profiled(L);
+    if (timing && started_at(L, co_index, &start))
         set_time(L, start_times, co_index, cpu_clock());
     lua_xmove(L, co, nargs);
     int status = lua_resume(co, nargs);
     // A yield banks the stretch; a return or an error leaves it open for stop(),
     // as upstream does (stop adds the time since the last resume). The
-    // coroutine may have called stop() meanwhile: look again.
-    if (status == LUA_YIELD && started_at(L, co_index, &start))
+    // coroutine may have called start() or stop() meanwhile: look again.
+    if (status == LUA_YIELD && (timing || any_profiled(L)) && started_at(L, co_index, &start))
         set_time(L, total_times, co_index, total_of(L, co_index) + elapsed(start));
     if (status != 0 && status != LUA_YIELD) {
         lua_xmove(co, L, 1);
@@ -129,6 +152,17 @@ int timed_resume(lua_State *L, int co_index, int nargs) {
     return nres;
 }
 
+// state.account(co): the part of timed_resume that follows the resume, for a
+// thread skynet.lua resumed with the plain resume (nothing was profiled
+// then) and that started profiling before it yielded.
+int laccount(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTHREAD);
+    double start = 0;
+    if (lua_status(lua_tothread(L, 1)) == LUA_YIELD && started_at(L, 1, &start))
+        set_time(L, total_times, 1, total_of(L, 1) + elapsed(start));
+    return 0;
+}
+
 int lresume(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTHREAD);
     int r = timed_resume(L, 1, lua_gettop(L) - 1);
@@ -142,10 +176,10 @@ int lresume(lua_State *L) {
     return r + 1;
 }
 
-// Upvalue 3 is the coroutine; errors carry the caller's position like
+// Upvalue 4 is the coroutine; errors carry the caller's position like
 // LuaJIT's own wrap.
 int wrapped(lua_State *L) {
-    int r = timed_resume(L, lua_upvalueindex(3), lua_gettop(L));
+    int r = timed_resume(L, lua_upvalueindex(4), lua_gettop(L));
     if (r < 0) {
         if (lua_type(L, -1) == LUA_TSTRING) {
             luaL_where(L, 1);
@@ -161,10 +195,11 @@ int lwrap(lua_State *L) {
     luaL_checktype(L, 1, LUA_TFUNCTION);
     lua_pushvalue(L, lua_upvalueindex(start_times));
     lua_pushvalue(L, lua_upvalueindex(total_times));
+    lua_pushvalue(L, lua_upvalueindex(state));
     lua_State *co = lua_newthread(L);
     lua_pushvalue(L, 1);
     lua_xmove(L, co, 1);
-    lua_pushcclosure(L, wrapped, 3);
+    lua_pushcclosure(L, wrapped, 4);
     return 1;
 }
 
@@ -172,11 +207,8 @@ int lwrap(lua_State *L) {
 
 int luaopen_skynet_profile(lua_State *L) {
     const luaL_Reg funcs[] = {
-        {"start", lstart},
-        {"stop", lstop},
-        {"resume", lresume},
-        {"wrap", lwrap},
-        {nullptr, nullptr},
+        {"start", lstart}, {"stop", lstop},    {"resume", lresume},
+        {"wrap", lwrap},   {nullptr, nullptr},
     };
     luaL_newlibtable(L, funcs);
     lua_newtable(L);
@@ -187,6 +219,23 @@ int luaopen_skynet_profile(lua_State *L) {
     lua_pushvalue(L, -1);
     lua_setmetatable(L, -3);
     lua_setmetatable(L, -3);
-    luaL_setfuncs(L, funcs, 2);
+    lua_createtable(L, 1, 2);
+    lua_pushinteger(L, 0);
+    lua_rawseti(L, -2, 1);
+    lua_getglobal(L, "coroutine");
+    if (lua_istable(L, -1))
+        lua_getfield(L, -1, "resume");
+    else
+        lua_pushnil(L);
+    lua_setfield(L, -3, "resume");
+    lua_pop(L, 1);
+    lua_pushvalue(L, -3);
+    lua_pushvalue(L, -3);
+    lua_pushvalue(L, -3);
+    lua_pushcclosure(L, laccount, 3);
+    lua_setfield(L, -2, "account");
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, "skynet.profile");
+    luaL_setfuncs(L, funcs, 3);
     return 1;
 }
