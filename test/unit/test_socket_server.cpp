@@ -446,9 +446,10 @@ TEST_CASE("read size starts at 64 bytes and grows with the traffic", "[socket]")
     CHECK(*std::max_element(sizes.begin(), sizes.end()) <= 64 * 1024);
 }
 
-// Sends on an idle connection go straight to the kernel from the sending
-// thread; what the kernel does not take goes through the loop. Either way
-// each send stays whole and each sender's sends stay in order.
+// Sends of 4 KiB and more on an idle connection go straight to the kernel from
+// the sending thread, smaller ones and what the kernel does not take go through
+// the loop. Either way each send stays whole and each sender's sends stay in
+// order.
 TEST_CASE("concurrent senders: every send whole, every sender in order", "[socket]") {
     harness h;
     tcp_pair p = make_pair(h);
