@@ -26,7 +26,7 @@ for pat in string.gmatch(LUA_SERVICE or "", "[^;]+") do
 end
 
 if not main then
-	error(table.concat(tried, "\n"), 0)
+	error(table.concat(tried, "\n"))
 end
 
 LUA_SERVICE = nil

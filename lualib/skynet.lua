@@ -372,7 +372,7 @@ function suspend(co, ok, command)
 		session_coroutine_tracetag[co] = nil
 		local tb = traceback(co, tostring(command))
 		coroutine_close(co)
-		error(tb, 0)
+		error(tb)
 	end
 	if command == "SUSPEND" then
 		if wakeup_queue[1] ~= nil or error_queue[1] ~= nil then
@@ -381,9 +381,9 @@ function suspend(co, ok, command)
 	elseif command == "QUIT" then
 		coroutine_close(co)
 	elseif command == "USER" then
-		error("Call skynet.coroutine.yield out of skynet.coroutine.resume\n" .. traceback(co), 0)
+		error("Call skynet.coroutine.yield out of skynet.coroutine.resume\n" .. traceback(co))
 	elseif command ~= nil then
-		error("Unknown command : " .. tostring(command) .. "\n" .. traceback(co), 0)
+		error("Unknown command : " .. tostring(command) .. "\n" .. traceback(co))
 	end
 end
 
@@ -836,7 +836,8 @@ function skynet.dispatch_message(...)
 		ok, err = run_forks(ok, err)
 	end
 	if not ok then
-		error(tostring(err), 0)
+		-- with its position, as upstream's assert on Lua 5.5 reports it
+		error(tostring(err))
 	end
 end
 

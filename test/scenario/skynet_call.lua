@@ -49,6 +49,9 @@ skynet.start(function()
 		T.ok(line, "error logged")
 		T.ok(line:find(string.format("lua call [%x to :%x", skynet.self(), callee), 1, true),
 			"log names source and callee: " .. line)
+		-- as upstream: the dispatcher and the suspend point each prefix their position
+		T.ok(line:find("error : [^ ]*skynet%.lua:%d+: [^ ]*skynet%.lua:%d+: [^ ]*svc_skynet_callee%.lua:%d+: boom%-7f3a"),
+			"error positions: " .. line)
 	end)
 
 	T.case("a second ret raises 'No session'; the first answer arrives", function()
