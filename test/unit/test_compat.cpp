@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "lua_chunk.h"
+
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -38,17 +40,7 @@ struct lua_state {
     }
 
     // Runs a chunk; answers "" or the error it raised.
-    std::string run(const char *code) {
-        lua_settop(L, 0);
-        if (luaL_loadbuffer(L, code, std::strlen(code), "=test") != 0 ||
-            lua_pcall(L, 0, 0, 0) != 0) {
-            const char *err = lua_tostring(L, -1);
-            std::string msg = err ? err : "(non-string error)";
-            lua_settop(L, 0);
-            return msg;
-        }
-        return {};
-    }
+    std::string run(const char *code) { return run_chunk(L, code); }
 };
 
 // Shared by the chunks below. work(n) is a fixed amount of computation;

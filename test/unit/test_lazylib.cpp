@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "lua_chunk.h"
+
 #include <cstring>
 #include <string>
 
@@ -35,17 +37,7 @@ struct service_state {
     service_state(const service_state &) = delete;
     service_state &operator=(const service_state &) = delete;
 
-    std::string run(const char *code) {
-        lua_settop(L, 0);
-        if (luaL_loadbuffer(L, code, std::strlen(code), "=test") != 0 ||
-            lua_pcall(L, 0, 0, 0) != 0) {
-            const char *err = lua_tostring(L, -1);
-            std::string msg = err ? err : "(non-string error)";
-            lua_settop(L, 0);
-            return msg;
-        }
-        return {};
-    }
+    std::string run(const char *code) { return run_chunk(L, code); }
 };
 
 } // namespace
