@@ -26,7 +26,9 @@ void forward(uint32_t owner, skynet_socket_message *msg, size_t sz) {
     }
 }
 
-uint32_t handle_of(skynet_context *ctx) { return ctx ? skynet_context_handle(ctx) : 0; }
+uint32_t handle_of(skynet_context *ctx) {
+    return ctx ? skynet_context_handle(ctx) : 0;
+}
 
 void drop(socket_sendbuffer *buffer) {
     if (buffer->type == SOCKET_BUFFER_MEMORY)
@@ -54,7 +56,9 @@ void skynet_socket_exit() {
         SERVER->exit();
 }
 
-void skynet_socket_free() { SERVER.reset(); }
+void skynet_socket_free() {
+    SERVER.reset();
+}
 
 void skynet_socket_updatetime() {
     if (SERVER)
@@ -157,7 +161,9 @@ const char *skynet_socket_udp_address(skynet_socket_message *msg, int *addrsz) {
     }
 }
 
-socket_info *skynet_socket_info(void) { return SERVER ? SERVER->info() : nullptr; }
+socket_info *skynet_socket_info(void) {
+    return SERVER ? SERVER->info() : nullptr;
+}
 
 void socket_info_release(socket_info *si) {
     while (si) {

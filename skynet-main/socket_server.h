@@ -46,7 +46,7 @@ struct socket_hooks {
 // sends. SOCKET_BUFFER_OBJECT is not supported (no user-object interface
 // exists in this runtime): such sends return -1 and log.
 class socket_server {
-public:
+  public:
     explicit socket_server(socket_hooks hooks, int max_socket = 65536);
     ~socket_server(); // after run() has returned (or was never called)
     socket_server(const socket_server &) = delete;
@@ -78,7 +78,7 @@ public:
 
     struct impl;
 
-private:
+  private:
     std::unique_ptr<impl> impl_;
 };
 

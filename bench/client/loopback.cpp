@@ -17,11 +17,13 @@ std::atomic<bool> streaming{true};
 void receive(bench::Fd listener) {
     bench::Fd conn(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
     listener.reset();
-    if (!conn.valid()) return;
+    if (!conn.valid())
+        return;
     std::vector<char> buf(256 * 1024);
     for (;;) {
         ssize_t n = ::read(conn.get(), buf.data(), buf.size());
-        if (n <= 0) return;
+        if (n <= 0)
+            return;
         received.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
     }
 }
@@ -32,16 +34,17 @@ void send_until_stopped(bench::Fd conn, size_t chunk) {
         size_t off = 0;
         while (off < chunk) {
             ssize_t n = ::write(conn.get(), buf.data() + off, chunk - off);
-            if (n <= 0) return;
+            if (n <= 0)
+                return;
             off += static_cast<size_t>(n);
         }
     }
     ::shutdown(conn.get(), SHUT_WR);
 }
 
-}  // namespace
+} // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char **argv) {
     double duration = 0, chunk = 65536;
     if (argc < 2 || !bench::parse_number(argv[1], duration) || duration <= 0 ||
         (argc > 2 && (!bench::parse_number(argv[2], chunk) || chunk < 1))) {
@@ -58,11 +61,11 @@ int main(int argc, char** argv) {
     bench::Fd conn = bench::connect_loopback(port);
     if (!conn.valid()) {
         std::printf("BENCH_ERROR loopback_limit cannot connect to 127.0.0.1:%u\n", port);
-        std::_Exit(1);	// the receiver thread is stuck in accept
+        std::_Exit(1); // the receiver thread is stuck in accept
     }
     std::thread sender(send_until_stopped, std::move(conn), static_cast<size_t>(chunk));
 
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));	// warm-up
+    std::this_thread::sleep_for(std::chrono::milliseconds(500)); // warm-up
     uint64_t b0 = received.load();
     auto t0 = bench::Clock::now();
     std::this_thread::sleep_for(std::chrono::duration<double>(duration));

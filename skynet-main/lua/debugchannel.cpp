@@ -144,10 +144,14 @@ const char *const event_names[] = {"call", "return", "line", "count", "tail retu
 
 int event_mask(int event) {
     switch (event) {
-    case LUA_HOOKCALL: return LUA_MASKCALL;
-    case LUA_HOOKLINE: return LUA_MASKLINE;
-    case LUA_HOOKCOUNT: return LUA_MASKCOUNT;
-    default: return LUA_MASKRET;
+    case LUA_HOOKCALL:
+        return LUA_MASKCALL;
+    case LUA_HOOKLINE:
+        return LUA_MASKLINE;
+    case LUA_HOOKCOUNT:
+        return LUA_MASKCOUNT;
+    default:
+        return LUA_MASKRET;
     }
 }
 
@@ -268,11 +272,8 @@ int lsethook(lua_State *L) {
 
 int luaopen_skynet_debugchannel(lua_State *L) {
     const luaL_Reg funcs[] = {
-        {"create", lcreate},
-        {"connect", lconnect},
-        {"release", lrelease},
-        {"sethook", lsethook},
-        {nullptr, nullptr},
+        {"create", lcreate},   {"connect", lconnect}, {"release", lrelease},
+        {"sethook", lsethook}, {nullptr, nullptr},
     };
     luaL_newlib(L, funcs);
     return 1;

@@ -69,16 +69,11 @@ int lprofactive(lua_State *L) {
 
 int luaopen_skynet_memory(lua_State *L) {
     const luaL_Reg funcs[] = {
-        {"total", lzero},
-        {"block", lzero},
-        {"info", linfo},
-        {"current", lcurrent},
-        {"dump", ldump},
-        {"dumpinfo", ldumpinfo},
-        {"jestat", ljestat},
-        {"mallctl", lmallctl},
-        {"dumpheap", ldumpheap},
-        {"profactive", lprofactive},
+        {"total", lzero},        {"block", lzero},
+        {"info", linfo},         {"current", lcurrent},
+        {"dump", ldump},         {"dumpinfo", ldumpinfo},
+        {"jestat", ljestat},     {"mallctl", lmallctl},
+        {"dumpheap", ldumpheap}, {"profactive", lprofactive},
         {nullptr, nullptr},
     };
     luaL_newlib(L, funcs);

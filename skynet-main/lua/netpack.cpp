@@ -129,7 +129,8 @@ int filter_data(lua_State *L, Queue *q, int fd, char *buffer, int size) {
     Block received(buffer); // the socket buffer is ours to free
     if (buffer == nullptr || size <= 0)
         return 1;
-    int frames = split_frames(q, fd, reinterpret_cast<const uint8_t *>(buffer), static_cast<size_t>(size));
+    int frames =
+        split_frames(q, fd, reinterpret_cast<const uint8_t *>(buffer), static_cast<size_t>(size));
     if (frames == 0)
         return 1;
     if (frames == 1 && q->partial.find(fd) == q->partial.end()) {
@@ -145,7 +146,9 @@ int filter_data(lua_State *L, Queue *q, int fd, char *buffer, int size) {
     return 2;
 }
 
-void drop_partial(Queue *q, int fd) { q->partial.erase(fd); }
+void drop_partial(Queue *q, int fd) {
+    q->partial.erase(fd);
+}
 
 // queue, msg, sz → queue[, type, ...]. msg is a skynet_socket_message; the
 // caller keeps the first result as the queue for the next call.
@@ -265,12 +268,8 @@ int ltostring(lua_State *L) {
 
 int luaopen_skynet_netpack(lua_State *L) {
     static const luaL_Reg fns[] = {
-        {"filter", lfilter},
-        {"pop", lpop},
-        {"clear", lclear},
-        {"pack", lpack},
-        {"tostring", ltostring},
-        {nullptr, nullptr},
+        {"filter", lfilter}, {"pop", lpop},           {"clear", lclear},
+        {"pack", lpack},     {"tostring", ltostring}, {nullptr, nullptr},
     };
     luaL_newlib(L, fns);
     return 1;

@@ -13,8 +13,8 @@
 namespace {
 
 constexpr int max_int_size = 16;
-constexpr size_t max_total = size_t{1} << 53;      // exact as a double
-constexpr int native_align = alignof(lua_Number);  // what '!' alone selects
+constexpr size_t max_total = size_t{1} << 53;     // exact as a double
+constexpr int native_align = alignof(lua_Number); // what '!' alone selects
 constexpr bool host_little = std::endian::native == std::endian::little;
 
 enum class kind { sint, uint, float32, float64, fixed, string, zstring, padding, align, nop };
@@ -25,7 +25,9 @@ struct header {
     int maxalign = 1;
 };
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 int read_number(const char **fmt, int fallback) {
     if (!is_digit(**fmt))
@@ -48,30 +50,69 @@ kind read_option(header &h, const char **fmt, int *size) {
     char c = *(*fmt)++;
     *size = 0;
     switch (c) {
-    case 'b': *size = 1; return kind::sint;
-    case 'B': *size = 1; return kind::uint;
-    case 'h': *size = 2; return kind::sint;
-    case 'H': *size = 2; return kind::uint;
-    case 'i': *size = read_int_size(h, fmt, 4); return kind::sint;
-    case 'I': *size = read_int_size(h, fmt, 4); return kind::uint;
-    case 'l': case 'j': *size = 8; return kind::sint;
-    case 'L': case 'J': case 'T': *size = 8; return kind::uint;
-    case 'f': *size = 4; return kind::float32;
-    case 'd': case 'n': *size = 8; return kind::float64;
-    case 's': *size = read_int_size(h, fmt, 8); return kind::string;
-    case 'z': return kind::zstring;
-    case 'x': *size = 1; return kind::padding;
-    case 'X': return kind::align;
+    case 'b':
+        *size = 1;
+        return kind::sint;
+    case 'B':
+        *size = 1;
+        return kind::uint;
+    case 'h':
+        *size = 2;
+        return kind::sint;
+    case 'H':
+        *size = 2;
+        return kind::uint;
+    case 'i':
+        *size = read_int_size(h, fmt, 4);
+        return kind::sint;
+    case 'I':
+        *size = read_int_size(h, fmt, 4);
+        return kind::uint;
+    case 'l':
+    case 'j':
+        *size = 8;
+        return kind::sint;
+    case 'L':
+    case 'J':
+    case 'T':
+        *size = 8;
+        return kind::uint;
+    case 'f':
+        *size = 4;
+        return kind::float32;
+    case 'd':
+    case 'n':
+        *size = 8;
+        return kind::float64;
+    case 's':
+        *size = read_int_size(h, fmt, 8);
+        return kind::string;
+    case 'z':
+        return kind::zstring;
+    case 'x':
+        *size = 1;
+        return kind::padding;
+    case 'X':
+        return kind::align;
     case 'c':
         *size = read_number(fmt, -1);
         if (*size == -1)
             luaL_error(h.L, "missing size for format option 'c'");
         return kind::fixed;
-    case ' ': return kind::nop;
-    case '<': h.little = true; return kind::nop;
-    case '=': h.little = host_little; return kind::nop;
-    case '>': h.little = false; return kind::nop;
-    case '!': h.maxalign = read_int_size(h, fmt, native_align); return kind::nop;
+    case ' ':
+        return kind::nop;
+    case '<':
+        h.little = true;
+        return kind::nop;
+    case '=':
+        h.little = host_little;
+        return kind::nop;
+    case '>':
+        h.little = false;
+        return kind::nop;
+    case '!':
+        h.maxalign = read_int_size(h, fmt, native_align);
+        return kind::nop;
     default:
         luaL_error(h.L, "invalid format option '%c'", c);
         return kind::nop;
@@ -175,7 +216,8 @@ int str_pack(lua_State *L) {
         case kind::fixed: {
             size_t len = 0;
             const char *s = luaL_checklstring(L, arg, &len);
-            luaL_argcheck(L, len <= static_cast<size_t>(size), arg, "string longer than given size");
+            luaL_argcheck(L, len <= static_cast<size_t>(size), arg,
+                          "string longer than given size");
             luaL_addlstring(&b, s, len);
             for (size_t i = len; i < static_cast<size_t>(size); ++i)
                 luaL_addchar(&b, '\0');
@@ -272,7 +314,8 @@ int str_unpack(lua_State *L) {
         int size = 0;
         int padding = 0;
         kind k = next_option(h, pos, &fmt, &size, &padding);
-        luaL_argcheck(L, static_cast<size_t>(padding) + size <= len - pos, 2, "data string too short");
+        luaL_argcheck(L, static_cast<size_t>(padding) + size <= len - pos, 2,
+                      "data string too short");
         pos += padding;
         luaL_checkstack(L, 2, "too many results");
         ++n;

@@ -8,7 +8,9 @@ namespace {
 constexpr uint32_t max_unicode = 0x10FFFF;
 constexpr uint32_t max_utf = 0x7FFFFFFF; // the old 6-byte encoding's limit
 
-bool is_continuation(const char *p) { return (static_cast<unsigned char>(*p) & 0xC0) == 0x80; }
+bool is_continuation(const char *p) {
+    return (static_cast<unsigned char>(*p) & 0xC0) == 0x80;
+}
 
 // Decodes the sequence at s (which ends at `end`) into *code and returns its
 // length, or 0 when it is malformed, overlong, or (strict) not a Unicode
@@ -99,7 +101,8 @@ int utf8_char(lua_State *L) {
     luaL_buffinit(L, &b);
     for (int i = 1; i <= n; ++i) {
         lua_Integer code = check_integer(L, i);
-        luaL_argcheck(L, code >= 0 && static_cast<uint64_t>(code) <= max_utf, i, "value out of range");
+        luaL_argcheck(L, code >= 0 && static_cast<uint64_t>(code) <= max_utf, i,
+                      "value out of range");
         char bytes[6];
         luaL_addlstring(&b, bytes, encode(static_cast<uint32_t>(code), bytes));
     }
@@ -209,8 +212,12 @@ int codes_step(lua_State *L, bool strict) {
     return 2;
 }
 
-int codes_strict(lua_State *L) { return codes_step(L, true); }
-int codes_lax(lua_State *L) { return codes_step(L, false); }
+int codes_strict(lua_State *L) {
+    return codes_step(L, true);
+}
+int codes_lax(lua_State *L) {
+    return codes_step(L, false);
+}
 
 int utf8_codes(lua_State *L) {
     const char *s = luaL_checkstring(L, 1);
@@ -225,12 +232,8 @@ int utf8_codes(lua_State *L) {
 
 void skynet_compat_utf8(lua_State *L) {
     const luaL_Reg funcs[] = {
-        {"char", utf8_char},
-        {"codepoint", utf8_codepoint},
-        {"len", utf8_len},
-        {"offset", utf8_offset},
-        {"codes", utf8_codes},
-        {nullptr, nullptr},
+        {"char", utf8_char},     {"codepoint", utf8_codepoint}, {"len", utf8_len},
+        {"offset", utf8_offset}, {"codes", utf8_codes},         {nullptr, nullptr},
     };
     lua_newtable(L);
     luaL_setfuncs(L, funcs, 0);
