@@ -40,6 +40,7 @@ void filter_args(skynet_context *ctx, int type, int *session, void **data, size_
     bool allocsession = type & PTYPE_TAG_ALLOCSESSION;
     type &= 0xff;
     if (allocsession) {
+        assert(ctx != nullptr); // only a service's own sends allocate sessions
         assert(*session == 0);
         *session = skynet_context_newsession(ctx);
     }

@@ -832,6 +832,9 @@ socket_info *socket_server::impl::info() {
     command c(op::info);
     c.reply = &reply;
     bool wake = queue.empty();
+    // The loop answers (or, stopping, discards with nullptr) before `reply`
+    // goes out of scope: result.get() waits for it.
+    // cppcheck-suppress danglingLifetime
     queue.push_back(std::move(c));
     if (wake)
         uv_async_send(&async);

@@ -82,6 +82,7 @@ std::optional<int64_t> to_integer(lua_State *L, int idx) {
     if (!lua_isnumber(L, idx))
         return std::nullopt;
     lua_Number n = lua_tonumber(L, idx);
+    // cppcheck-suppress incorrectLogicOperator ; it misreads the hex float literals
     if (!(n >= -0x1p63 && n < 0x1p63))
         return std::nullopt;
     auto i = static_cast<int64_t>(n);

@@ -57,6 +57,7 @@ constexpr uint8_t head(value_type type, int cookie) {
 
 class write_buffer {
   public:
+    // cppcheck-suppress uninitMemberVar ; inline_ is scratch space
     explicit write_buffer(lua_State *L) : L_(L) {}
     write_buffer(const write_buffer &) = delete;
     write_buffer &operator=(const write_buffer &) = delete;
@@ -130,7 +131,7 @@ class write_buffer {
     char *data_ = inline_;
     size_t size_ = 0;
     size_t cap_ = inline_size;
-    char inline_[inline_size];
+    char inline_[inline_size]; // left uninitialised: written before it is read
 };
 
 class packer {
@@ -177,6 +178,7 @@ class packer {
   private:
     void number(double d) {
         // -0.0 lands here too and becomes integer 0, as a double-only sender must.
+        // cppcheck-suppress incorrectLogicOperator ; it misreads the hex float literals
         if (d >= -0x1p63 && d < 0x1p63) {
             auto v = static_cast<int64_t>(d);
             if (static_cast<double>(v) == d) {
