@@ -342,6 +342,19 @@ local function rest(s)
 	return false, driver.readall(s.buffer, s.pool)
 end
 
+-- Takes sz bytes with take(buffer, pool, sz), waiting for them while the
+-- socket is open; nil when the peer closed (or we did) before they came.
+local function take_sized(s, sz, take)
+	local v = take(s.buffer, s.pool, sz)
+	if v or s.closing or not s.connected then
+		return v
+	end
+	assert(not s.read_required)
+	s.read_required = sz
+	suspend(s)
+	return take(s.buffer, s.pool, sz)
+end
+
 -- read(id) returns whatever is buffered (waiting for at least one byte);
 -- read(id, sz) returns exactly sz bytes. Once the peer has closed, the
 -- result is false plus the bytes left over.
@@ -367,17 +380,7 @@ function socket.read(id, sz)
 	if sz == 0 then
 		return ""
 	end
-	local data = driver.pop(s.buffer, s.pool, sz)
-	if data then
-		return data
-	end
-	if s.closing or not s.connected then
-		return rest(s)
-	end
-	assert(not s.read_required)
-	s.read_required = sz
-	suspend(s)
-	data = driver.pop(s.buffer, s.pool, sz)
+	local data = take_sized(s, sz, driver.pop)
 	if data then
 		return data
 	end
@@ -389,17 +392,7 @@ end
 -- closed before sz bytes came.
 function socket.readmsg(id, sz)
 	local s = assert(sockets[id], "socket.readmsg: invalid socket")
-	local msg = driver.popmsg(s.buffer, s.pool, sz)
-	if msg then
-		return msg, sz
-	end
-	if s.closing or not s.connected then
-		return false
-	end
-	assert(not s.read_required)
-	s.read_required = sz
-	suspend(s)
-	msg = driver.popmsg(s.buffer, s.pool, sz)
+	local msg = take_sized(s, sz, driver.popmsg)
 	if msg then
 		return msg, sz
 	end
