@@ -213,6 +213,7 @@ skynet.start(function()
 
 	T.case("warning callback reports the send backlog and its drain", function()
 		local c, s = pair()
+		socket.pause(s) -- the backlog must build up; the read below resumes s
 		local q = L.queue()
 		socket.warning(c, function(id, kb)
 			q.push(id, kb)
@@ -236,6 +237,9 @@ skynet.start(function()
 
 	T.case("default warning is logged", function()
 		local c, s = pair()
+		-- the reader stops, so the backlog builds up in the writer's queue
+		-- whichever thread writes (a reading socket thread can keep up with it)
+		socket.pause(s)
 		local block = string.rep("d", 1024 * 1024)
 		for _ = 1, 32 do
 			socket.write(c, block)
