@@ -93,23 +93,13 @@ class ReadBuffer {
             gather(out, keep);
             lua_pushlstring(L, out, keep);
         }
-        while (n > 0) {
-            size_t step = std::min(chunks_.front().size - offset_, n);
-            n -= step;
-            advance(step);
-        }
+        skip(n);
     }
 
     // Removes the first n bytes (n <= size()) into dst.
     void pop_into(char *dst, size_t n) {
-        while (n > 0) {
-            const Chunk &c = chunks_.front();
-            size_t step = std::min(c.size - offset_, n);
-            std::memcpy(dst, c.data.get() + offset_, step);
-            dst += step;
-            n -= step;
-            advance(step);
-        }
+        gather(dst, n);
+        skip(n);
     }
 
     // Position of the first `sep` in the unread bytes, or -1.
@@ -151,6 +141,15 @@ class ReadBuffer {
             if (n == 0)
                 return;
             from = 0;
+        }
+    }
+
+    // Drops the first n unread bytes (n <= size()).
+    void skip(size_t n) {
+        while (n > 0) {
+            size_t step = std::min(chunks_.front().size - offset_, n);
+            n -= step;
+            advance(step);
         }
     }
 

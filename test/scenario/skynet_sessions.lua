@@ -34,6 +34,30 @@ local function until_true(cond, what)
 	error("timed out waiting for " .. what)
 end
 
+-- Forks n calls that the callee holds ("hold", prefix .. i) and returns once
+-- it holds them all: their outcomes ("answered" or "call failed", by i) and a
+-- function that waits until every call has returned.
+local function held_calls(victim, prefix, n)
+	local results, left, waiter = {}, n, nil
+	for i = 1, n do
+		skynet.fork(function()
+			local ok, err = pcall(skynet.call, victim, "lua", "hold", prefix .. i)
+			results[i] = ok and "answered" or tostring(err):match "call failed$"
+			left = left - 1
+			if left == 0 and waiter then
+				skynet.wakeup(waiter)
+			end
+		end)
+	end
+	until_true(function() return skynet.call(victim, "lua", "has", prefix .. n) end, "all held")
+	return results, function()
+		if left > 0 then
+			waiter = coroutine.running()
+			skynet.wait(waiter)
+		end
+	end
+end
+
 skynet.start(function()
 	local callee = skynet.newservice "svc_skynet_callee"
 
@@ -131,24 +155,9 @@ skynet.start(function()
 
 	T.case("callee exits with 50 calls pending: each fails with 'call failed'", function()
 		local victim = skynet.newservice "svc_skynet_callee"
-		local errors = {}
-		local me = coroutine.running()
-		local left = 50
-		for i = 1, 50 do
-			skynet.fork(function()
-				local ok, err = pcall(skynet.call, victim, "lua", "hold", "x" .. i)
-				errors[i] = not ok and tostring(err):match "call failed$"
-				left = left - 1
-				if left == 0 then
-					skynet.wakeup(me)
-				end
-			end)
-		end
-		until_true(function() return skynet.call(victim, "lua", "has", "x50") end, "all held")
+		local errors, all_returned = held_calls(victim, "x", 50)
 		skynet.send(victim, "lua", "exit")
-		if left > 0 then
-			skynet.wait(me)
-		end
+		all_returned()
 		for i = 1, 50 do
 			T.eq(errors[i], "call failed", "call " .. i)
 		end
@@ -157,16 +166,9 @@ skynet.start(function()
 
 	T.case("term fails our pending calls to a live service", function()
 		local victim = skynet.newservice "svc_skynet_callee"
-		local result = {}
-		for i = 1, 3 do
-			skynet.fork(function()
-				local ok, err = pcall(skynet.call, victim, "lua", "hold", "t" .. i)
-				result[i] = ok and "answered" or tostring(err):match "call failed$"
-			end)
-		end
-		until_true(function() return skynet.call(victim, "lua", "has", "t3") end, "all held")
+		local result, all_returned = held_calls(victim, "t", 3)
 		skynet.term(victim)
-		until_true(function() return result[3] ~= nil end, "the failures")
+		all_returned()
 		for i = 1, 3 do
 			T.eq(result[i], "call failed", "call " .. i)
 		end
