@@ -4,9 +4,10 @@
 #   make test     install missing packages, build, run every test
 #   make asan / make tsan   the unit tests and scenarios under sanitizers
 #   make bench    the benchmark workloads of bench/
+#   make fuzz     the libFuzzer targets of test/fuzz/, each for FUZZ_TIME seconds
 
 CXX ?= g++
-PKGS := luajit libuv spdlog
+PKGS := luajit libuv spdlog openssl
 BUILD ?= build
 OPT ?= -O2
 CXXFLAGS += -std=c++20 $(OPT) -g -Wall -Wextra -Werror -fno-strict-aliasing -pthread \
@@ -16,13 +17,13 @@ LDFLAGS += -Wl,-E -pthread
 SAN ?=
 BIN ?= skynet
 
-CORE_SRC := $(filter-out skynet-main/main.cpp,$(wildcard skynet-main/*.cpp skynet-main/lua/*.cpp service-src/*.cpp))
+CORE_SRC := $(filter-out skynet-main/main.cpp,$(wildcard skynet-main/*.cpp skynet-main/lua/*.cpp skynet-main/lua/*/*.cpp service-src/*.cpp))
 CORE_OBJ := $(CORE_SRC:%.cpp=$(BUILD)/%.o)
 TEST_SRC := $(wildcard test/unit/*.cpp)
 TEST_OBJ := $(TEST_SRC:%.cpp=$(BUILD)/%.o)
 EXAMPLE_SO := $(patsubst examples/csrc/%.c,examples/cservice/%.so,$(wildcard examples/csrc/*.c))
 
-.PHONY: all deps run test unit scenarios cluster-tests asan tsan bench clean install
+.PHONY: all deps run test unit scenarios cluster-tests asan tsan bench fuzz clean install
 
 all: $(BIN) $(EXAMPLE_SO)
 
@@ -61,6 +62,22 @@ tsan:
 	@$(MAKE) --no-print-directory BUILD=build-tsan BIN=build-tsan/skynet OPT=-O1 SAN="-fsanitize=thread -Wno-maybe-uninitialized -Wno-tsan" all build-tsan/unit-tests
 	@./test/run_all.sh build-tsan build-tsan/skynet
 
+# Each test/fuzz/<name>.cpp defines LLVMFuzzerTestOneInput and links against the core.
+FUZZ_SRC := $(wildcard test/fuzz/*.cpp)
+FUZZ_BIN := $(FUZZ_SRC:test/fuzz/%.cpp=build-fuzz/fuzz-%)
+FUZZ_TIME ?= 60
+
+fuzz: deps
+	@$(MAKE) --no-print-directory CXX=clang++ BUILD=build-fuzz OPT=-O1 \
+		SAN="-fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer" fuzz-build
+	@./test/fuzz/run.sh $(FUZZ_TIME) $(FUZZ_BIN)
+
+fuzz-build: $(FUZZ_BIN)
+.SECONDARY: $(FUZZ_SRC:test/fuzz/%.cpp=$(BUILD)/test/fuzz/%.o)
+
+build-fuzz/fuzz-%: $(BUILD)/test/fuzz/%.o $(CORE_OBJ)
+	$(CXX) $(LDFLAGS) -fsanitize=address,undefined,fuzzer -o $@ $^ $(LDLIBS)
+
 bench: deps all
 	@./bench/run.sh
 
@@ -69,6 +86,6 @@ install: all
 	install -m 755 skynet $(DESTDIR)$(PREFIX)/bin/skynet
 
 clean:
-	rm -rf build build-asan build-tsan skynet examples/cservice
+	rm -rf build build-asan build-tsan build-fuzz skynet examples/cservice
 
 -include $(CORE_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/skynet-main/main.d

@@ -14,6 +14,12 @@ int luaopen_skynet_debugchannel(lua_State *L);
 int luaopen_skynet_socketdriver(lua_State *L);
 int luaopen_skynet_netpack(lua_State *L);
 int luaopen_skynet_cluster_core(lua_State *L);
+
+// service library
+
+// protocols
+
+// databases
 }
 
 // Register every built-in module in package.preload of L.

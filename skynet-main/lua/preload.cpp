@@ -11,6 +11,13 @@ const luaL_Reg builtin[] = {
     {"skynet.socketdriver", luaopen_skynet_socketdriver},
     {"skynet.netpack", luaopen_skynet_netpack},
     {"skynet.cluster.core", luaopen_skynet_cluster_core},
+
+    // service library: harbor, multicast, snax, sharedata, sharetable, stm, datasheet
+
+    // protocols: crypt, md5, sproto, tls
+
+    // databases: bson, mongo
+
     {nullptr, nullptr},
 };
 

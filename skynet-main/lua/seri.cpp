@@ -14,7 +14,6 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
-#include <source_location>
 
 static_assert(std::endian::native == std::endian::little,
               "seri copies numbers in host order; peers read them as little-endian");
@@ -326,15 +325,15 @@ class unpacker {
 
   private:
     // Upstream's message shape; the line is ours, so only its presence means anything.
-    [[noreturn]] void invalid(std::source_location where = std::source_location::current()) {
-        luaL_error(L_, "Invalid serialize stream %d (line:%d)", static_cast<int>(left_),
-                   static_cast<int>(where.line()));
+    // __builtin_LINE rather than std::source_location: clang 14 (the fuzz build) lacks the latter.
+    [[noreturn]] void invalid(int line = __builtin_LINE()) {
+        luaL_error(L_, "Invalid serialize stream %d (line:%d)", static_cast<int>(left_), line);
         __builtin_unreachable();
     }
 
-    const uint8_t *take(size_t n, std::source_location where = std::source_location::current()) {
+    const uint8_t *take(size_t n, int line = __builtin_LINE()) {
         if (n > left_)
-            invalid(where);
+            invalid(line);
         const uint8_t *at = p_;
         p_ += n;
         left_ -= n;
