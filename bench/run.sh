@@ -3,7 +3,7 @@
 #
 #   bench/run.sh [workload ...]        default: every workload, in this order:
 #     local_send local_call pingpong_pairs spawn cluster_call cluster_send
-#     gate_echo tcp_throughput loopback_limit lua_cpu
+#     gate_echo tcp_throughput loopback_limit lua_cpu, then bench/workloads/*.sh
 #   (a result name such as spawn_mem, cluster_call_16k or gate_echo_native
 #   selects the workload that produces it)
 #
@@ -52,6 +52,11 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 SVC=$HERE/services
 ALL=(local_send local_call pingpong_pairs spawn cluster_call cluster_send gate_echo tcp_throughput loopback_limit lua_cpu)
+# library workloads: bench/workloads/<name>.sh defines workload_<name>, which
+# may use run_node and the other helpers below; its services go in services/
+for f in "$HERE"/workloads/*.sh; do
+	[ -e "$f" ] && ALL+=("$(basename "$f" .sh)")
+done
 
 # a path as given (relative to the current directory) or relative to the repo
 resolve() {
@@ -354,7 +359,13 @@ run_workload() {
 		run_node lua_cpu bench_lua_cpu lua_cpu "bench_cpu_n=${BENCH_CPU_N:-5000}" \
 			"bench_cpu_workers=${BENCH_CPU_WORKERS:-$THREADS}" ;;
 	*)
-		echo "BENCH_ERROR $1 unknown workload (known: ${ALL[*]})" ;;
+		if [ -f "$HERE/workloads/$1.sh" ]; then
+			# shellcheck source=/dev/null
+			. "$HERE/workloads/$1.sh"
+			"workload_$1"
+		else
+			echo "BENCH_ERROR $1 unknown workload (known: ${ALL[*]})"
+		fi ;;
 	esac
 }
 
