@@ -865,7 +865,12 @@ end
 -- A part of this framework kept in its own file. require finds it as usual;
 -- should the service have replaced package.path, it is still found next to
 -- this file (skynet.exit, for one, must work whatever the service did).
-local function require_part(name)
+-- Parts load and wire themselves past the service's memlimit (memgrace):
+-- exit and the error path must work in a service that has reached its limit.
+local memgrace = debug.getregistry()["skynet.memgrace"] or function() end
+local get_internal
+
+local function load_part(name)
 	local ok, mod = pcall(require, name)
 	if ok then
 		return mod
@@ -880,13 +885,32 @@ local function require_part(name)
 	return mod
 end
 
+-- a part is a function(skynet, internal) that fills in its fields; skynet.debug
+-- is a table whose init(skynet, export) does
+local function wire_part(name, target, export)
+	local mod = load_part(name)
+	if export then
+		return mod.init(target, export)
+	end
+	return mod(target, get_internal())
+end
+
+local function require_part(name, target, export)
+	memgrace(true)
+	local ok, part = pcall(wire_part, name, target or skynet, export)
+	memgrace(false)
+	if not ok then
+		error(part, 0)
+	end
+	return part
+end
+
 -- skynet.exit and the error protocol live in skynet/exit.lua: most services
 -- never need them, and every service would carry their code.
-local get_internal
 local exit_part
 local function exit_part_get()
 	if not exit_part then
-		exit_part = require_part("skynet.exit")(skynet, get_internal())
+		exit_part = require_part("skynet.exit")
 	end
 	return exit_part
 end
@@ -900,6 +924,7 @@ function skynet.term(service)
 end
 
 function skynet.exit()
+	memgrace(true) -- for good: the service is leaving
 	return exit_part_get().exit()
 end
 
@@ -1044,7 +1069,7 @@ setmetatable(skynet, { __index = function(t, key)
 		require "skynet.manager"
 		return rawget(t, key)
 	elseif mod then
-		require_part(mod)(t, get_internal())
+		require_part(mod, t)
 		return rawget(t, key)
 	end
 end })
@@ -1056,7 +1081,7 @@ skynet.register_protocol {
 	unpack = c.unpack,
 	dispatch = function(...)
 		-- first debug message: load the real command table
-		require_part("skynet.debug").init(skynet, export)
+		require_part("skynet.debug", skynet, export)
 		return proto.debug.dispatch(...)
 	end,
 }

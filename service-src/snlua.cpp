@@ -18,6 +18,7 @@
 namespace {
 
 constexpr size_t MEMORY_WARNING_REPORT = 1024 * 1024 * 32;
+constexpr size_t MEMLIMIT_RESERVE = 16 * 1024;
 
 struct snlua {
     snlua_alloc::heap heap; // outlives L: declared first
@@ -27,17 +28,41 @@ struct snlua {
     size_t mem_report = MEMORY_WARNING_REPORT;
     size_t mem_limit = 0;
     size_t mem_watch = MEMORY_WARNING_REPORT; // the lower of mem_report and mem_limit
+    int grace = 0;                            // > 0: mem_limit suspended (see memgrace)
+    size_t grace_base = 0;                    // mem when the grace began
+    size_t grace_bytes = 0; // what graces added: it does not count against mem_limit
+    bool overdrawn = false; // refused once: MEMLIMIT_RESERVE past the limit is open
+
+    size_t limit() const { return mem_limit + grace_bytes; }
 
     void update_watch() {
-        mem_watch = mem_limit != 0 && mem_limit < mem_report ? mem_limit : mem_report;
+        if (overdrawn)
+            mem_watch = 0; // every allocation checks, until the heap is back under the limit
+        else
+            mem_watch = mem_limit != 0 && limit() < mem_report ? limit() : mem_report;
     }
 };
 
 // Past mem_watch: refuses growth beyond the limit, warns each time the heap
 // doubles past 32 MiB.
+// After the first refusal a small reserve past the limit stays open, so the
+// service can still reach memgrace: calling skynet.exit may have to grow the
+// coroutine's stack. Once the heap is back under the limit the reserve closes.
 [[gnu::noinline]] bool watch_memory(snlua *l, size_t mem, void *ptr, size_t osize, size_t nsize) {
-    if (l->mem_limit != 0 && mem > l->mem_limit && (ptr == nullptr || nsize > osize))
-        return false; // Lua raises "not enough memory"
+    if (l->mem_limit != 0 && l->grace == 0) {
+        if (mem <= l->limit()) {
+            if (l->overdrawn) {
+                l->overdrawn = false;
+                l->update_watch();
+            }
+        } else if (ptr == nullptr || nsize > osize) {
+            if (!l->overdrawn || mem > l->limit() + MEMLIMIT_RESERVE) {
+                l->overdrawn = true;
+                l->update_watch();
+                return false; // Lua raises "not enough memory"
+            }
+        }
+    }
     l->mem = mem;
     if (mem > l->mem_report) {
         l->mem_report *= 2;
@@ -148,6 +173,26 @@ void install_profile(lua_State *L) {
     lua_pop(L, 2);
 }
 
+// registry["skynet.memgrace"](on): skynet.lua suspends the memlimit while it
+// loads a part kept out of every service (exit, term, debug, query) and for
+// good once skynet.exit starts: a service at its limit must still be able to
+// report and die. What a grace added does not count against the limit later:
+// the part is framework code the service would carry anyway upstream.
+int memgrace(lua_State *L) {
+    void *ud = nullptr;
+    lua_getallocf(L, &ud);
+    auto *l = static_cast<snlua *>(ud);
+    if (lua_toboolean(L, 1)) {
+        if (l->grace++ == 0)
+            l->grace_base = l->mem;
+    } else if (l->grace > 0 && --l->grace == 0) {
+        if (l->mem > l->grace_base)
+            l->grace_bytes += l->mem - l->grace_base;
+        l->update_watch();
+    }
+    return 0;
+}
+
 void set_global(lua_State *L, const char *name, const std::string &value) {
     lua_pushlstring(L, value.data(), value.size());
     lua_setglobal(L, name);
@@ -164,6 +209,8 @@ int prepare_state(lua_State *L) {
     lua_pushlightuserdata(L, ctx);
     lua_setfield(L, LUA_REGISTRYINDEX, "skynet_context");
     skynet_lua_preload(L);
+    lua_pushcfunction(L, memgrace);
+    lua_setfield(L, LUA_REGISTRYINDEX, "skynet.memgrace");
     skynet_codecache_install(L);
     install_profile(L);
     return 0;
