@@ -1,15 +1,19 @@
--- clusteragent <clusterd> <gate> <fd>
+-- clusteragent <clusterd> <gate> <fd> [remote address]
 -- Serves one inbound cluster connection. The gate forwards each packet of
 -- fd here as a PTYPE_CLIENT message (session = fd); the agent calls the
--- addressed service and writes the response straight to fd.
+-- addressed service and writes the response straight to fd. With a
+-- cluster_secret, the peer must first pass the handshake of
+-- skynet.cluster.auth: until then its one packet is the proof.
 local skynet = require "skynet"
 local socket = require "skynet.socket"
 local core = require "skynet.cluster.core"
+local auth = require "skynet.cluster.auth"
 
-local clusterd, gate, fd = ...
+local clusterd, gate, fd, remote = ...
 clusterd = tonumber(clusterd)
 gate = tonumber(gate)
 fd = tonumber(fd)
+remote = remote or "fd " .. tostring(fd)
 
 local packresponse = core.packresponse_msg
 local isname = core.isname
@@ -74,8 +78,46 @@ local function check(ok, ...)
 	return invalid, ...
 end
 
+local secret = auth.secret()
+-- with a secret: true until the challenge goes out, then its nonce until the
+-- peer has answered it; nil once passed (or without a secret)
+local nonce = secret and true or nil
+local handshake = {}
+
 local function unpack_request(msg, sz)
+	if nonce then
+		return handshake, skynet.tostring(msg, sz)
+	end
 	return check(pcall(unpackrequest, msg, sz))
+end
+
+local function refuse(why)
+	skynet.error(string.format("Drop cluster connection %d from %s: cluster auth failed: %s", fd, remote, why))
+	skynet.send(gate, "lua", "kick", fd)
+end
+
+local function finish_handshake(proof)
+	if nonce == true then
+		return refuse("spoke before the challenge")
+	end
+	local reply, err = auth.verify(secret, nonce, proof)
+	if reply then
+		nonce = nil
+		socket.write(fd, reply)
+	else
+		refuse(err)
+	end
+end
+
+local function start_handshake()
+	local challenge
+	challenge, nonce = auth.challenge()
+	socket.write(fd, challenge)
+	skynet.timeout(auth.TIMEOUT, function()
+		if nonce then
+			refuse("no proof in time")
+		end
+	end)
 end
 
 local tracetag	-- tag of a trace packet, for the request that follows it
@@ -107,6 +149,9 @@ end
 
 local function dispatch_request(_, _, addr, session, msg, sz, padding, is_push)
 	ignoreret()	-- the session is the fd: answers go to the socket, not to skynet.ret
+	if addr == handshake then
+		return finish_handshake(session)
+	end
 	if addr == invalid then
 		skynet.error(string.format("Drop cluster connection %d: %s", fd, tostring(session)))
 		skynet.send(gate, "lua", "kick", fd)
@@ -191,6 +236,10 @@ skynet.start(function()
 	-- fails if the connection is already gone, and clusterd then tells this
 	-- agent to exit.
 	pcall(skynet.call, gate, "lua", "forward", fd)
+	if secret then
+		-- after forward: the gate starts the socket there, writes before it are lost
+		start_handshake()
+	end
 	skynet.dispatch("lua", function(_, source, cmd)
 		if cmd == "exit" then
 			socket.close_fd(fd)

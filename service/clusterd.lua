@@ -353,7 +353,7 @@ function command.socket(source, sub, fd, msg)
 	if sub == "open" then
 		skynet.error(string.format("socket accept from %s", msg))
 		agent_of[fd] = false
-		local agent = skynet.newservice("clusteragent", skynet.self(), source, fd)
+		local agent = skynet.newservice("clusteragent", skynet.self(), source, fd, msg)
 		if agent_of[fd] == true then
 			-- the connection ended while the agent was starting
 			agent_of[fd] = nil

@@ -7,6 +7,7 @@ local skynet = require "skynet"
 local sc = require "skynet.socketchannel"
 local socket = require "skynet.socket"
 local core = require "skynet.cluster.core"
+local auth = require "skynet.cluster.auth"
 
 local node, nodename, init_host, init_port = ...
 
@@ -139,12 +140,20 @@ local function address(host, port)
 	return h, tonumber(p)
 end
 
+-- with a cluster_secret, each connection passes skynet.cluster.auth first
+local secret = auth.secret()
+
+local function handshake(fd)
+	auth.connect(secret, fd)
+end
+
 local function new_channel(host, port)
 	return sc.channel {
 		host = host,
 		port = port,
 		response = read_response,
 		nodelay = true,
+		handshake = secret and handshake,
 	}
 end
 

@@ -72,6 +72,7 @@ function socket_channel.channel(desc)
 		__port = desc.port,
 		__backup = desc.backup,
 		__auth = desc.auth,
+		__handshake = desc.handshake,	-- function(fd) on each new connection, raising to refuse it (ours)
 		__response = desc.response,
 		__result = {},		-- coroutine -> ok (or socket_error)
 		__result_data = {},	-- coroutine -> data (or parts of a padded response)
@@ -343,6 +344,14 @@ local function connect_once(self)
 	local addr = { host = self.__host, port = self.__port }
 	while true do
 		local fd, err = open_socket(addr.host, addr.port)
+		if fd and self.__handshake then
+			-- before the dispatcher reads: the handshake owns the fd until done
+			local ok, herr = pcall(self.__handshake, fd)
+			if not ok then
+				socket.close(fd)
+				fd, err = nil, herr
+			end
+		end
 		if fd then
 			self.__host, self.__port = addr.host, addr.port
 			start_connection(self, fd)
