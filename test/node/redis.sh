@@ -31,6 +31,7 @@ start_redis() {
     redis-server --port "$port" --bind 127.0.0.1 --dir "$tmp" --save "" --appendonly no \
         --requirepass "$pass" --enable-debug-command yes --daemonize no >>"$tmp/redis.log" 2>&1 &
     redis_pid=$!
+    disown "$redis_pid"	# no job notice when the test kills it
     local i
     for ((i = 0; i < 200; i++)); do
         redis-cli -p "$port" -a "$pass" --no-auth-warning ping 2>/dev/null | grep -q PONG && return 0
@@ -61,7 +62,7 @@ node_pid=$!
 for ((i = 0; i < 600; i++)); do
     grep -q "^DONE" "$tmp/node.out" && break
     if grep -q "^RESTART_REDIS" "$tmp/node.out" && [ ! -e "$tmp/restarted" ]; then
-        wait "$redis_pid" 2>/dev/null
+        for ((j = 0; j < 100; j++)); do kill -0 "$redis_pid" 2>/dev/null || break; sleep 0.05; done
         start_redis && touch "$tmp/restarted"
     fi
     kill -0 "$node_pid" 2>/dev/null || break

@@ -79,6 +79,9 @@ end })
 
 local function read_boolean(sock)
 	local ok, v = read_reply(sock)
+	if not ok then
+		return ok, v
+	end
 	return ok, v ~= 0 and v ~= false
 end
 
