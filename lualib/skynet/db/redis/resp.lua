@@ -41,14 +41,15 @@ local function read_blob(sock, line, data)
 	return sub(blob, 1, -3)
 end
 
--- Integers beyond 2^53 do not fit a double: they stay decimal strings
--- rather than silently change.
+-- Integers beyond +-2^53 do not all fit a double: they stay decimal
+-- strings rather than silently change.
+local TWO53 = 9007199254740992
 local function integer_of(line, data)
 	local n = tonumber(data)
 	if n == nil or n % 1 ~= 0 then
 		bad_reply("integer", line)
 	end
-	if #data > 15 and format("%.0f", n) ~= data then
+	if n > TWO53 or n < -TWO53 then
 		return data
 	end
 	return n
