@@ -60,8 +60,8 @@ CFG
 timeout 60 "$bin" "$tmp/config" >"$tmp/node.out" 2>&1 &
 node_pid=$!
 for ((i = 0; i < 600; i++)); do
-    grep -q "^DONE" "$tmp/node.out" && break
-    if grep -q "^RESTART_REDIS" "$tmp/node.out" && [ ! -e "$tmp/restarted" ]; then
+    grep -q "^DONE" "$tmp/node.out" 2>/dev/null && break
+    if grep -q "^RESTART_REDIS" "$tmp/node.out" 2>/dev/null && [ ! -e "$tmp/restarted" ]; then
         for ((j = 0; j < 100; j++)); do kill -0 "$redis_pid" 2>/dev/null || break; sleep 0.05; done
         start_redis && touch "$tmp/restarted"
     fi

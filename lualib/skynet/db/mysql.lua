@@ -335,7 +335,8 @@ function mysql.quote_sql_str(s)
 	return "'" .. s:gsub("[%z\b\n\r\t\26\\'\"]", escapes) .. "'"
 end
 
--- the decoder, for tests and the fuzz target
+-- the decoder and the auth tokens, for tests and the fuzz target
 mysql.protocol = protocol
+mysql.auth_token = token_for
 
 return mysql
