@@ -50,7 +50,11 @@ end
 
 skynet.start(function()
 	check("wrong password is refused", function()
-		errors(redis.connect, { host = "127.0.0.1", port = port, auth = "not-the-password" })
+		local err = errors(redis.connect, { host = "127.0.0.1", port = port, auth = "not-the-password" })
+		assert(err:find "WRONGPASS", err)
+		assert(not err:find "not%-the%-password", err)
+		err = errors(redis.watch, { host = "127.0.0.1", port = port, auth = "not-the-password" })
+		assert(err:find "WRONGPASS", err)
 	end)
 
 	check("no password: NOAUTH error", function()

@@ -45,9 +45,30 @@ local function open_channel(conf, auth)
 	}
 end
 
+-- Connect once now: a refused AUTH raises redis's own message (socketchannel
+-- alone would only log it and raise a socket error).
+local function connect_now(channel, auth)
+	local failure
+	local function remember(...)
+		local ok, err = pcall(auth, ...)
+		if not ok then
+			failure = err
+			error(err, 0)
+		end
+	end
+	channel.__auth = auth and remember
+	local ok, err = pcall(channel.connect, channel, true)
+	channel.__auth = auth
+	if not ok then
+		channel:close()
+		error(failure or err, 0)
+	end
+end
+
 function redis.connect(conf)
-	local channel = open_channel(conf, login(conf))
-	channel:connect(true)	-- fail now if the server is not there
+	local auth = login(conf)
+	local channel = open_channel(conf, auth)
+	connect_now(channel, auth)
 	return setmetatable({ channel }, meta)
 end
 
@@ -154,9 +175,10 @@ end
 
 function redis.watch(conf)
 	local obj = { __subscribe = {}, __psubscribe = {} }
-	local channel = open_channel(conf, watch_login(conf, obj))
+	local auth = watch_login(conf, obj)
+	local channel = open_channel(conf, auth)
 	obj.__sock = channel
-	channel:connect(true)
+	connect_now(channel, auth)
 	return setmetatable(obj, watchmeta)
 end
 
