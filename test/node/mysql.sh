@@ -88,6 +88,7 @@ while read -r line; do
     FAIL*) fail "${line#FAIL }" "" ;;
     esac
 done < <(grep -E '^(PASS|FAIL) ' "$tmp/node.out")
+grep "^# " "$tmp/node.out"
 grep -q "^DONE" "$tmp/node.out" && pass "service finished" || { fail "service finished" "no DONE"; tail -20 "$tmp/node.out"; tail -20 "$tmp/node.log"; }
 if grep -q -- "$pass" "$tmp/node.log" "$tmp/node.out"; then fail "password never logged" "found in the log"; else pass "password never logged"; fi
 echo "$passed passed, $failed failed"
