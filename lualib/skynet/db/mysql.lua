@@ -178,6 +178,7 @@ function mysql.connect(opts)
 		host = opts.host or "127.0.0.1",
 		port = opts.port or 3306,
 		auth = login(self),
+		nodelay = true,	-- concurrent callers' commands must not wait for the server's delayed ACK
 		overload = opts.overload,
 		timeout = opts.timeout,
 	}
