@@ -307,6 +307,9 @@ skynet.start(function()
 		assert(file_exists(flag), "redis was not restarted")
 		eq(db:set("after", "restart"), "OK")
 		eq(db:get "after", "restart")
+		local db0 = redis.connect { host = "127.0.0.1", port = port, auth = pass }
+		eq(db0:get "after", nil, "the reconnection selected db 3 again")
+		db0:disconnect()
 	end)
 
 	db:disconnect()
