@@ -34,41 +34,45 @@ local function login(conf)
 	end
 end
 
-local function open_channel(conf, auth)
+-- Remembers why the last login failed: socketchannel only logs it, and
+-- connect should raise redis's own message (e.g. WRONGPASS).
+local function recording(auth, state)
+	if auth == nil then
+		return nil
+	end
+	return function(channel)
+		local ok, err = pcall(auth, channel)
+		if not ok then
+			state.failure = err
+			error(err, 0)
+		end
+	end
+end
+
+local function open_channel(conf, auth, state)
 	return socketchannel.channel {
 		host = conf.host or "127.0.0.1",
 		port = conf.port or 6379,
-		auth = auth,
+		auth = recording(auth, state),
 		nodelay = true,
 		overload = conf.overload,
 		timeout = conf.timeout,
 	}
 end
 
--- Connect once now: a refused AUTH raises redis's own message (socketchannel
--- alone would only log it and raise a socket error).
-local function connect_now(channel, auth)
-	local failure
-	local function remember(...)
-		local ok, err = pcall(auth, ...)
-		if not ok then
-			failure = err
-			error(err, 0)
-		end
-	end
-	channel.__auth = auth and remember
+-- Connect once now, so a missing server or a refused login fails here.
+local function connect_now(channel, state)
 	local ok, err = pcall(channel.connect, channel, true)
-	channel.__auth = auth
 	if not ok then
 		channel:close()
-		error(failure or err, 0)
+		error(state.failure or err, 0)
 	end
 end
 
 function redis.connect(conf)
-	local auth = login(conf)
-	local channel = open_channel(conf, auth)
-	connect_now(channel, auth)
+	local state = {}
+	local channel = open_channel(conf, login(conf), state)
+	connect_now(channel, state)
 	return setmetatable({ channel }, meta)
 end
 
@@ -175,10 +179,10 @@ end
 
 function redis.watch(conf)
 	local obj = { __subscribe = {}, __psubscribe = {} }
-	local auth = watch_login(conf, obj)
-	local channel = open_channel(conf, auth)
+	local state = {}
+	local channel = open_channel(conf, watch_login(conf, obj), state)
 	obj.__sock = channel
-	connect_now(channel, auth)
+	connect_now(channel, state)
 	return setmetatable(obj, watchmeta)
 end
 
