@@ -84,6 +84,7 @@ function socket_channel.channel(desc)
 		__nodelay = desc.nodelay,
 		__overload_notify = desc.overload,
 		__overload = false,
+		__timeout = desc.timeout,	-- centiseconds a request may wait for its response
 		__socket_meta = channel_socket_meta,
 	}
 	if desc.socket_read or desc.socket_readline then
@@ -128,6 +129,7 @@ local function drop(self, conn, errmsg)
 		return
 	end
 	conn.alive = false
+	conn.reason = errmsg	-- for the request the dispatcher is reading
 	if self.__conn == conn then
 		self.__conn = false
 		self.__sock = false
@@ -211,7 +213,7 @@ local function dispatch_by_order(self, conn)
 			if ok then
 				finish(self, req.co, result_ok, result_data)
 			else
-				local errmsg
+				local errmsg = conn.reason
 				if result_ok ~= socket_error then
 					errmsg = result_ok
 				end
@@ -473,11 +475,27 @@ function channel:connect(once)
 	return block_connect(self, once)
 end
 
-local function wait_for_response(self, conn, response)
+-- A server that stops answering holds every request behind the late one (and
+-- in order mode no single answer can be skipped), so a request that is still
+-- waiting when desc.timeout expires ends the connection: all its waiting
+-- requests fail now and the next request reconnects.
+local function arm_timeout(self, conn, co)
+	local request = { co = co }
+	skynet.timeout(self.__timeout, function()
+		if request.co and conn.alive then
+			skynet.error("socket: request timeout", self.__host, self.__port)
+			drop(self, conn, "socketchannel: request timeout")
+		end
+	end)
+	return request
+end
+
+local function wait_for_response(self, conn, response, timed)
 	if not conn or not conn.alive then
 		error(socket_error)
 	end
 	local co = coroutine.running()
+	local pending = timed and self.__timeout and arm_timeout(self, conn, co)
 	if self.__response then
 		assert(conn.sessions[response] == nil, "socketchannel: session is already waiting")
 		conn.sessions[response] = co
@@ -492,6 +510,9 @@ local function wait_for_response(self, conn, response)
 		end
 	end
 	skynet.wait(co)
+	if pending then
+		pending.co = nil
+	end
 
 	local result = self.__result[co]
 	local data = self.__result_data[co]
@@ -500,7 +521,9 @@ local function wait_for_response(self, conn, response)
 	if result == socket_error then
 		error(data or socket_error)
 	end
-	assert(result, data)
+	if not result then
+		error(data, 0)	-- the peer's own message, as upstream raises it (LuaJIT's assert would prefix a position)
+	end
 	return data
 end
 
@@ -534,7 +557,7 @@ function channel:request(request, response, padding)
 	if response == nil then
 		return
 	end
-	return wait_for_response(self, conn, response)
+	return wait_for_response(self, conn, response, true)
 end
 
 -- As request, for a request already in a skynet_malloc'd buffer msg, sz,
@@ -558,7 +581,7 @@ function channel:request_msg(msg, sz, response, low)
 	if response == nil then
 		return
 	end
-	return wait_for_response(self, conn, response)
+	return wait_for_response(self, conn, response, true)
 end
 
 -- Wait for a message the peer sends on its own (e.g. a subscription).
