@@ -18,6 +18,9 @@ int luaopen_skynet_cluster_core(lua_State *L);
 // service library
 
 // protocols
+int luaopen_ltls_c(lua_State *L);
+int luaopen_ltls_init_c(lua_State *L);
+int luaopen_http_websocket_core(lua_State *L);
 
 // databases
 }

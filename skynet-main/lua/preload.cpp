@@ -15,6 +15,9 @@ const luaL_Reg builtin[] = {
     // service library: harbor, multicast, snax, sharedata, sharetable, stm, datasheet
 
     // protocols: crypt, md5, sproto, tls
+    {"ltls.c", luaopen_ltls_c},
+    {"ltls.init.c", luaopen_ltls_init_c},
+    {"http.websocket.core", luaopen_http_websocket_core},
 
     // databases: bson, mongo
 
