@@ -54,7 +54,14 @@ end
 -- Like sockethelper.readfunc: read(sz) exactly sz plaintext bytes, read()
 -- what is decrypted so far (possibly "" while a record is incomplete).
 function tlshelper.readfunc(fd, tls_ctx)
-	local read = socket.readfunc(fd)
+	local read_socket = socket.readfunc(fd)
+	-- The handshake's last read may have carried application data too (a
+	-- client's request right behind its Finished): the first read decrypts
+	-- what the TLS buffers already hold before waiting on the socket.
+	local function read()
+		read = read_socket
+		return ""
+	end
 	local pending = ""
 	return function(sz)
 		if not sz then

@@ -24,7 +24,8 @@ local tonumber = tonumber
 local M = {}
 
 -- Limits for what a peer may send, overridable per connection through the
--- options of accept/connect (max_frame, max_message).
+-- options of accept/connect (max_frame, max_message). A server takes
+-- upstream's 256 KiB; a client trusts the server it chose a bit more.
 M.MAX_FRAME = 256 * 1024
 M.MAX_MESSAGE = 256 * 1024
 M.CLIENT_MAX_MESSAGE = 16 * 1024 * 1024
@@ -310,8 +311,8 @@ local function new_connection(id, mode, protocol, servername)
 	return conn
 end
 
-local function apply_limits(conn, options, default_message)
-	conn.max_frame = options and options.max_frame or M.MAX_FRAME
+local function apply_limits(conn, options, default_frame, default_message)
+	conn.max_frame = options and options.max_frame or default_frame
 	conn.max_message = options and options.max_message or default_message
 	if conn.max_frame > conn.max_message then
 		conn.max_frame = conn.max_message
@@ -340,7 +341,7 @@ function M.accept(id, handle, protocol, addr, options)
 	end
 	conn.handle = handle
 	conn.addr = addr
-	apply_limits(conn, options, M.MAX_MESSAGE)
+	apply_limits(conn, options, M.MAX_FRAME, M.MAX_MESSAGE)
 	if handle and handle.warning then
 		socket.warning(id, function(_, kb)
 			handle.warning(id, kb)
@@ -457,7 +458,7 @@ function M.connect(url, header, timeout, options)
 		error(conn)
 	end
 	conn.addr = host
-	apply_limits(conn, options, M.CLIENT_MAX_MESSAGE)
+	apply_limits(conn, options, M.CLIENT_MAX_MESSAGE, M.CLIENT_MAX_MESSAGE)
 	local done, err = pcall(client_handshake, conn, host, uri, header)
 	if not done then
 		forget(conn)
