@@ -170,6 +170,11 @@ local function http_cases()
 	end)
 	T.case("httpc errors: refused connection, timeout", function()
 		T.raises("connect error", httpc.get, "127.0.0.1:1", "/")
+		httpc.timeout = 500
+		local t_refused = skynet.now()
+		T.raises("connect error", httpc.get, "127.0.0.1:1", "/")
+		T.ok(skynet.now() - t_refused < 200, "a refused connect does not wait for the timeout")
+		httpc.timeout = nil
 		-- a server that accepts and never answers
 		local quiet, _, qport = socket.listen("127.0.0.1", 0)
 		socket.start(quiet, function(id) socket.start(id) end)
