@@ -203,6 +203,9 @@ local function decode_response(packet)
 	return tid, qname, found, ttl
 end
 
+-- for the fuzz target and tests: decode without a server or the cache
+dns._decode_response = decode_response
+
 local function on_packet(packet)
 	local ok, tid, qname, found, ttl = pcall(decode_response, packet)
 	if not ok then

@@ -4,17 +4,15 @@
 // ending in a "connection closed" error as a socket would. Lua errors are
 // expected for malformed input; a crash, a sanitizer report or a hang is a
 // finding. Run from the repository root (lualib/ is loaded from there).
-//
-// The Lua code is not compiled with coverage instrumentation, so a line hook
-// feeds libFuzzer its own signal: each (previous line, line) pair executed
-// bumps a counter in the __libfuzzer_extra_counters section.
+// Coverage comes from lua_coverage.h (a line hook).
+#include "lua_coverage.h"
+
 #include <lua.hpp>
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
 
 namespace {
 
@@ -75,21 +73,6 @@ return function(data)
 end
 )lua";
 
-constexpr size_t kCounters = 1 << 16;
-__attribute__((used, section("__libfuzzer_extra_counters"))) uint8_t line_counters[kCounters];
-size_t previous_line = 0;
-
-void line_hook(lua_State *L, lua_Debug *ar) {
-    if (lua_getinfo(L, "S", ar) == 0)
-        return;
-    size_t here = std::hash<const void *>{}(ar->source) * 31 + static_cast<size_t>(ar->currentline);
-    here *= 0x9E3779B97F4A7C15ull;
-    size_t edge = (here ^ (previous_line >> 1)) % kCounters;
-    previous_line = here;
-    if (line_counters[edge] < 255)
-        ++line_counters[edge];
-}
-
 lua_State *fuzz_state() {
     static lua_State *L = [] {
         lua_State *s = luaL_newstate();
@@ -99,7 +82,7 @@ lua_State *fuzz_state() {
             std::abort();
         }
         lua_setfield(s, LUA_REGISTRYINDEX, "http_parser_fuzz");
-        lua_sethook(s, line_hook, LUA_MASKLINE, 0);
+        lua_coverage::attach(s);
         return s;
     }();
     return L;
@@ -109,7 +92,7 @@ lua_State *fuzz_state() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     lua_State *L = fuzz_state();
-    previous_line = 0;
+    lua_coverage::next_input();
     lua_getfield(L, LUA_REGISTRYINDEX, "http_parser_fuzz");
     lua_pushlstring(L, reinterpret_cast<const char *>(data), size);
     lua_pcall(L, 1, 0, 0);
