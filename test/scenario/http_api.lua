@@ -191,10 +191,13 @@ end
 local function websocket_cases()
 	local events = {}
 	local handle = {}
+	local closed_waiter -- a coroutine waiting for the server's close event
 	for _, ev in ipairs { "connect", "handshake", "message", "ping", "pong", "close", "error" } do
 		handle[ev] = function(id, ...)
 			events[#events + 1] = { ev, ... }
-			if ev == "message" then
+			if ev == "close" and closed_waiter then
+				skynet.wakeup(closed_waiter)
+			elseif ev == "message" then
 				websocket.write(id, (...), select(2, ...))
 			end
 		end
@@ -218,12 +221,12 @@ local function websocket_cases()
 		websocket.write(id, "after ping")
 		T.eq(websocket.read(id), "after ping", "pong skipped")
 		T.eq(websocket.addrinfo(id), "127.0.0.1:" .. port, "addrinfo")
+		closed_waiter = coroutine.running()
+		skynet.timeout(500, function() skynet.wakeup(closed_waiter) end) -- bound the wait
 		websocket.close(id, 1000, "bye")
 		T.ok(websocket.is_close(id), "closed")
-		for _ = 1, 100 do
-			if events[#events][1] == "close" then break end
-			skynet.sleep(1)
-		end
+		skynet.wait(closed_waiter)
+		closed_waiter = nil
 		local last = events[#events]
 		T.eq(last[1], "close", "server saw close")
 		T.eq(last[2], 1000, "close code")
