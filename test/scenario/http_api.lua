@@ -248,6 +248,27 @@ local function websocket_cases()
 		T.ok(reason:find("too large"), "reason: " .. reason)
 	end)
 	socket.close(listen)
+
+	-- httpd reads the request, then hands the upgrade to websocket.accept
+	local upgraded, _, uport = socket.listen("127.0.0.1", 0)
+	socket.start(upgraded, function(id, addr)
+		skynet.fork(function()
+			socket.start(id)
+			local code, url, method, header = httpd.read_request(sockethelper.readfunc(id))
+			if code == 200 and (header.upgrade or ""):lower() == "websocket" then
+				websocket.accept(id, handle, "ws", addr, { upgrade = { method = method, url = url, header = header } })
+			else
+				socket.close(id)
+			end
+		end)
+	end)
+	T.case("websocket.accept after httpd read the upgrade request", function()
+		local id = websocket.connect("ws://127.0.0.1:" .. uport .. "/up")
+		websocket.write(id, "upgraded")
+		T.eq(websocket.read(id), "upgraded", "echo")
+		websocket.close(id)
+	end)
+	socket.close(upgraded)
 end
 
 local function dns_cases()
