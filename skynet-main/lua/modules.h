@@ -21,6 +21,9 @@ int luaopen_skynet_cluster_core(lua_State *L);
 int luaopen_skynet_crypt(lua_State *L);
 int luaopen_client_crypt(lua_State *L);
 int luaopen_md5(lua_State *L);
+int luaopen_ltls_c(lua_State *L);
+int luaopen_ltls_init_c(lua_State *L);
+int luaopen_http_websocket_core(lua_State *L);
 
 // databases
 }

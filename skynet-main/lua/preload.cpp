@@ -18,6 +18,9 @@ const luaL_Reg builtin[] = {
     {"skynet.crypt", luaopen_skynet_crypt},
     {"client.crypt", luaopen_client_crypt},
     {"md5", luaopen_md5},
+    {"ltls.c", luaopen_ltls_c},
+    {"ltls.init.c", luaopen_ltls_init_c},
+    {"http.websocket.core", luaopen_http_websocket_core},
 
     // databases: bson, mongo
 
