@@ -303,7 +303,10 @@ skynet.start(function()
 	harbor_service = assert(skynet.launch("harbor", harbor_id, skynet.self()))
 
 	socket.write(master_fd, package("H", harbor_id, address))
-	local t, n = read_package(master_fd)
+	local ok, t, n = pcall(read_package, master_fd)
+	if not ok then
+		error(string.format("the master closed the handshake (is harbor %d already in use?)", harbor_id))
+	end
 	assert(t == "W" and type(n) == "number", "slave shakehand failed")
 	skynet.error(string.format("Waiting for %d harbors", n))
 	skynet.fork(watch_master)
