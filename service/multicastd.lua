@@ -26,10 +26,14 @@ local next_id = harbor_id
 local NORET = {}
 local NONE = {}
 
+local watch_harbor
+
+-- multicastd of another harbor, cached until that harbor goes down
 local multicastd_of = setmetatable({}, {
 	__index = function(t, node)
 		local addr = assert(datacenter.get("multicast", node), "no multicastd on harbor " .. node)
 		t[node] = addr
+		watch_harbor(node)
 		return addr
 	end,
 })
@@ -39,7 +43,7 @@ local function owner(c)
 end
 
 -- A harbor that goes down no longer subscribes to anything.
-local function watch_harbor(node)
+function watch_harbor(node)
 	if watched[node] then
 		return
 	end
@@ -219,5 +223,9 @@ skynet.start(function()
 			skynet.ret(skynet.pack(result))
 		end
 	end)
-	assert(datacenter.set("multicast", harbor_id, skynet.self()) == nil)
+	-- a harbor that restarted replaces its old multicastd (upstream asserts)
+	local old = datacenter.set("multicast", harbor_id, skynet.self())
+	if old then
+		skynet.error(string.format("multicastd of harbor %d replaces %s", harbor_id, skynet.address(old)))
+	end
 end)

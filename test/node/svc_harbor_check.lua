@@ -86,6 +86,55 @@ skynet.start(function()
 		T.eq(results[2][4], "late", "queued call delivered")
 	end)
 
+	T.case("multicast across harbors: channels owned by harbor 1 and 2", function()
+		local e2, e3 = harbor.queryname "ECHO2", harbor.queryname "ECHO3"
+		local subs = { skynet.newservice("svc_harbor_node", "anonymous"), e2, e3 }
+		-- collect n messages from each subscriber (bounded)
+		local function collect(n)
+			local all = {}
+			for i, s in ipairs(subs) do
+				local got = {}
+				T.poll(function()
+					for _, m in ipairs(skynet.call(s, "lua", "mcgot")) do
+						got[#got + 1] = m
+					end
+					return #got >= n
+				end, 500)
+				all[i] = got
+			end
+			return all
+		end
+		for _, owner in ipairs { 1, 2 } do
+			local c = skynet.call(owner == 1 and subs[1] or e2, "lua", "mcnew")
+			T.eq(c % 256, owner, "channel id carries the owner harbor")
+			for _, s in ipairs(subs) do
+				T.eq(skynet.call(s, "lua", "mcsub", c), true, "subscribed")
+			end
+			skynet.call(subs[1], "lua", "mcpub", c, "from 1", owner)
+			skynet.call(e3, "lua", "mcpub", c, "from 3", owner)
+			local all = collect(2)
+			for i = 1, 3 do
+				local got = all[i]
+				T.eq(#got, 2, "subscriber " .. i .. " got both messages of channel " .. c)
+				local from = {}
+				for _, m in ipairs(got) do
+					T.eq(m[1], c, "channel")
+					from[m[3]] = m[2]
+					T.eq(m[4], owner, "payload")
+				end
+				T.eq(from["from 1"], 1, "the source is the publisher (harbor 1)")
+				T.eq(from["from 3"], 3, "the source is the publisher (harbor 3)")
+			end
+			skynet.call(e3, "lua", "mcunsub", c)
+			skynet.call(e2, "lua", "mcpub", c, "after", owner)
+			all = collect(1)
+			T.eq(#all[1], 1, "harbor 1 still subscribed")
+			T.eq(#all[2], 1, "harbor 2 still subscribed")
+			skynet.sleep(20)
+			T.eq(#skynet.call(e3, "lua", "mcgot"), 0, "harbor 3 unsubscribed")
+		end
+	end)
+
 	T.case("harbor 3 killed: held calls fail at once, link returns, later calls fail", function()
 		local e3 = harbor.queryname "ECHO3"
 		local held = T.start(5, function()
@@ -132,6 +181,18 @@ skynet.start(function()
 		T.eq(pong, "pong", "ECHO2 answers again (" .. tostring(err) .. ")")
 		T.eq(select(2, skynet.call("ECHO2", "lua", "ping")), 2, "answered by the new harbor 2")
 		T.eq(skynet.call("ECHO2", "lua", "notes"), 0, "a fresh service")
+		local here = skynet.newservice("svc_harbor_node", "anonymous")
+		local c = skynet.call(here, "lua", "mcnew")
+		skynet.call("ECHO2", "lua", "mcsub", c)
+		skynet.call(here, "lua", "mcpub", c, "again")
+		local got = {}
+		T.poll(function()
+			for _, m in ipairs(skynet.call("ECHO2", "lua", "mcgot")) do
+				got[#got + 1] = m
+			end
+			return #got >= 1
+		end, 500)
+		T.eq(#got, 1, "the restarted harbor 2 gets multicast from harbor 1")
 	end)
 
 	T.case("garbage and a duplicate harbor id on the master port are refused", function()

@@ -5,8 +5,10 @@
 -- skynet too (Lua 5.4), for interoperability runs.
 local skynet = require "skynet"
 require "skynet.manager"
+local multicast = require "skynet.multicast"
 
 local id = tonumber(skynet.getenv "harbor")
+local anonymous = ... == "anonymous"	-- no global name
 local held = {}
 local notes = 0
 
@@ -38,6 +40,56 @@ function command.register(name)
 	return true
 end
 
+-- multicast: channels by id; every message received is kept for mcgot
+local channels = {}
+local received = {}
+
+local function channel(id)
+	local c = channels[id]
+	if not c then
+		c = multicast.new {
+			channel = id,
+			dispatch = function(ch, source, ...)
+				received[#received + 1] = { ch.channel, skynet.harbor(source), ... }
+			end,
+		}
+		channels[id] = c
+	end
+	return c
+end
+
+function command.mcnew()
+	local c = multicast.new {
+		dispatch = function(ch, source, ...)
+			received[#received + 1] = { ch.channel, skynet.harbor(source), ... }
+		end,
+	}
+	channels[c.channel] = c
+	return c.channel
+end
+
+function command.mcsub(id)
+	channel(id):subscribe()
+	return true
+end
+
+function command.mcunsub(id)
+	channel(id):unsubscribe()
+	return true
+end
+
+function command.mcpub(id, ...)
+	channel(id):publish(...)
+	return true
+end
+
+-- the messages received so far (and forget them)
+function command.mcgot()
+	local r = received
+	received = {}
+	return r
+end
+
 skynet.start(function()
 	skynet.dispatch("lua", function(session, _, cmd, ...)
 		if cmd == "hold" then
@@ -52,6 +104,8 @@ skynet.start(function()
 			skynet.ret(skynet.pack(f(...)))
 		end
 	end)
-	skynet.register("ECHO" .. id)
-	out("READY", id)
+	if not anonymous then
+		skynet.register("ECHO" .. id)
+		out("READY", id)
+	end
 end)
