@@ -73,19 +73,25 @@ local function remove_subscriber(c, addr)
 	end
 end
 
+-- Local subscribers first: finding another harbor's multicastd may wait,
+-- and meanwhile the channel may be deleted.
 local function deliver(c, source, msg)
-	for node in pairs(remotes[c] or NONE) do
-		skynet.redirect(multicastd_of[node], source, "multicast", c, msg)
-	end
 	local group = channels[c]
-	if group == nil then
-		return
-	end
 	local dead
-	for addr in pairs(group) do
+	for addr in pairs(group or NONE) do
 		if not skynet.redirect(addr, source, "multicast", c, msg) then
 			dead = dead or {}
 			dead[#dead + 1] = addr
+		end
+	end
+	local nodes = remotes[c]
+	if nodes then
+		local list = {}
+		for node in pairs(nodes) do
+			list[#list + 1] = node
+		end
+		for _, node in ipairs(list) do
+			skynet.redirect(multicastd_of[node], source, "multicast", c, msg)
 		end
 	end
 	if dead then
@@ -166,7 +172,7 @@ function command.SUBR(source, c)
 		remotes[c] = nodes
 	end
 	nodes[node] = true
-	watch_harbor(node)
+	local _ = multicastd_of[node]	-- known before the first publish
 end
 
 function command.SUB(source, c)

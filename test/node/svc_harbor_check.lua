@@ -86,6 +86,27 @@ skynet.start(function()
 		T.eq(results[2][4], "late", "queued call delivered")
 	end)
 
+	-- first multicast case: no multicastd knows another one yet
+	T.case("multicast: a remote publish followed at once by delete reaches every subscriber", function()
+		local here = skynet.newservice("svc_harbor_node", "anonymous")
+		local e2, e3 = harbor.queryname "ECHO2", harbor.queryname "ECHO3"
+		local c = skynet.call(e2, "lua", "mcnew")
+		for _, s in ipairs { here, e2 } do
+			skynet.call(s, "lua", "mcsub", c)
+		end
+		skynet.call(e3, "lua", "mcpubdel", c, "last words")
+		for _, s in ipairs { e2, here } do
+			local got = {}
+			T.poll(function()
+				for _, m in ipairs(skynet.call(s, "lua", "mcgot")) do
+					got[#got + 1] = m
+				end
+				return #got >= 1
+			end, 300)
+			T.eq(#got, 1, "delivered on harbor " .. harbor_of(s))
+		end
+	end)
+
 	T.case("multicast across harbors: channels owned by harbor 1 and 2", function()
 		local e2, e3 = harbor.queryname "ECHO2", harbor.queryname "ECHO3"
 		local subs = { skynet.newservice("svc_harbor_node", "anonymous"), e2, e3 }

@@ -83,6 +83,15 @@ function command.mcpub(id, ...)
 	return true
 end
 
+-- publish, then delete the channel at once
+function command.mcpubdel(id, ...)
+	local c = channel(id)
+	c:publish(...)
+	c:delete()
+	channels[id] = nil
+	return true
+end
+
 -- the messages received so far (and forget them)
 function command.mcgot()
 	local r = received
