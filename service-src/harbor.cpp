@@ -260,7 +260,8 @@ void forward_packet(harbor *h, int id, uint8_t *body, size_t size) {
 void socket_data(harbor *h, const skynet_socket_message &sm) {
     auto it = h->link_of_fd.find(sm.id);
     if (it == h->link_of_fd.end()) {
-        skynet_error(h->ctx, "Invalid socket fd (%d) data", sm.id);
+        if (h->closing.count(sm.id) == 0) // else: data still in flight on a link we closed
+            skynet_error(h->ctx, "Invalid socket fd (%d) data", sm.id);
         return;
     }
     int id = it->second;
