@@ -13,6 +13,7 @@ const luaL_Reg builtin[] = {
     {"skynet.cluster.core", luaopen_skynet_cluster_core},
 
     // service library: harbor, multicast, snax, sharedata, sharetable, stm, datasheet
+    {"skynet.multicast.core", luaopen_skynet_multicast_core},
 
     // protocols: crypt, md5, sproto, tls
     {"skynet.crypt", luaopen_skynet_crypt},
