@@ -275,7 +275,8 @@ int lrandomkey(lua_State *L) {
     for (uint8_t b : key)
         x ^= b;
     if (x == 0)
-        key[0] |= 1; // the handshake treats an all-cancelling key as absent
+        key[0] ^= 1; // the handshake treats an all-cancelling key as absent (upstream sets
+                     // the bit, which leaves the xor 0 when it was set already)
     push_bytes(L, key, sizeof key);
     return 1;
 }
