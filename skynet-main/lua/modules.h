@@ -17,6 +17,9 @@ int luaopen_skynet_cluster_core(lua_State *L);
 
 // service library
 
+// Lua 5.4 syntax (declared in lua54/lua54.h)
+int luaopen_skynet_lua54(lua_State *L);
+
 // protocols
 
 // databases
