@@ -65,7 +65,10 @@ local function bitwise_fail(a, b, event)
 	if type(a) == "number" and type(b) == "number" then
 		error("number has no integer representation", 2)
 	end
-	local bad = type(a) == "number" and b or a
+	local bad = a
+	if type(a) == "number" then
+		bad = b
+	end
 	error("attempt to perform bitwise operation on a " .. type(bad) .. " value", 2)
 end
 
@@ -168,7 +171,10 @@ local function arith_fail(a, b)
 	if type(a) == "string" or type(b) == "string" then -- as 5.4's string metamethods say it
 		error("attempt to idiv a '" .. type(a) .. "' with a '" .. type(b) .. "'", 2)
 	end
-	local bad = x == nil and a or b
+	local bad = b
+	if x == nil then
+		bad = a
+	end
 	error("attempt to perform arithmetic on a " .. type(bad) .. " value", 2)
 end
 

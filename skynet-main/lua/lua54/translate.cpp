@@ -102,11 +102,13 @@ constexpr keyword keywords[] = {
     {"while", tk::kw_while},
 };
 
+// Names are most tokens: only a lowercase first letter of a keyword and a
+// keyword's length send one to the table.
 tk word_kind(std::string_view w) {
-    if (w.size() < 2 || w.size() > 8)
+    if (w.size() < 2 || w.size() > 8 || w[0] < 'a' || w[0] > 'w')
         return tk::name;
     for (const keyword &k : keywords)
-        if (k.text == w)
+        if (k.text.size() == w.size() && k.text[0] == w[0] && k.text == w)
             return k.kind;
     return tk::name;
 }
@@ -131,26 +133,51 @@ class lexer {
   public:
     lexer(std::string_view src, std::string_view chunkname) : src_(src), chunkname_(chunkname) {}
 
-    // Tokenizes everything; true when a 5.4-only token was seen.
-    bool run(std::vector<token> &out) {
-        out.reserve(src_.size() / 5 + 16);
+    // One pass, storing nothing: true when a 5.4-only token is there. Most
+    // chunks stop here.
+    bool has_new_syntax() {
         skip_shebang();
-        bool &found = found_;
+        tk previous = tk::eof;
         for (;;) {
             token t = next();
-            if (t.kind == tk::amp || t.kind == tk::pipe || t.kind == tk::tilde ||
-                t.kind == tk::shl || t.kind == tk::shr || t.kind == tk::idiv)
-                found = true;
-            else if (t.kind == tk::name && !out.empty() && out.back().kind == tk::lt)
-                found |= text(t) == "const" || text(t) == "close";
+            if (is_new(t, previous))
+                return true;
+            if (t.kind == tk::eof)
+                return false;
+            previous = t.kind;
+        }
+    }
+
+    // Every token, for the translator.
+    void run(std::vector<token> &out) {
+        out.reserve(src_.size() / 5 + 16);
+        skip_shebang();
+        for (;;) {
+            token t = next();
             out.push_back(t);
             if (t.kind == tk::eof)
-                return found;
+                return;
         }
     }
 
   private:
     std::string_view text(const token &t) const { return src_.substr(t.start, t.end - t.start); }
+
+    bool is_new(const token &t, tk previous) const {
+        switch (t.kind) {
+        case tk::amp:
+        case tk::pipe:
+        case tk::tilde:
+        case tk::shl:
+        case tk::shr:
+        case tk::idiv:
+            return true;
+        case tk::name:
+            return previous == tk::lt && (text(t) == "const" || text(t) == "close");
+        default:
+            return false;
+        }
+    }
 
     char at(size_t i) const { return i < src_.size() ? src_[i] : '\0'; }
 
@@ -407,10 +434,6 @@ class lexer {
         }
     }
 
-  public:
-    bool found_ = false; // a 5.4-only token seen (so far)
-
-  private:
     std::string_view src_;
     std::string_view chunkname_;
     size_t pos_ = 0;
@@ -1271,13 +1294,16 @@ outcome translate(std::string_view source, std::string_view chunkname, std::stri
     if (!source.empty() && source[0] == '\x1b')
         return outcome::unchanged;
     std::vector<token> tokens;
-    lexer lex(source, chunkname);
     try {
-        if (!lex.run(tokens))
+        lexer scanner(source, chunkname);
+        if (!scanner.has_new_syntax())
             return outcome::unchanged;
+    } catch (const syntax_error &) {
+        return outcome::unchanged; // before any 5.4 token: LuaJIT reports it
+    }
+    try {
+        lexer(source, chunkname).run(tokens);
     } catch (const syntax_error &e) {
-        if (!lex.found_)
-            return outcome::unchanged; // LuaJIT reports its own lexical errors
         code = e.message;
         return outcome::error;
     }
