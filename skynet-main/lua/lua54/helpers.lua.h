@@ -15,9 +15,10 @@ local type, error, rawget, select, unpack, xpcall, tonumber, tostring =
 	type, error, rawget, select, unpack, xpcall, tonumber, tostring
 local tobit, band32, bor32, bxor32, lshift32, rshift32 =
 	bit.tobit, bit.band, bit.bor, bit.bxor, bit.lshift, bit.rshift
-local floor = math.floor
+local floor, fmod = math.floor, math.fmod
 
 local TWO32 = 4294967296
+local TWO51 = 2251799813685248
 local TWO63 = 9223372036854775808
 
 -- 2^n and 2^-n for shift counts: a table load is cheaper than pow in a trace.
@@ -32,13 +33,18 @@ local function isint(x)
 	return x == floor(x) and x >= -TWO63 and x <= TWO63
 end
 
--- The two's complement halves: hi in int32 range, lo in [0, 2^32).
+-- The two's complement halves: hi in int32 range, lo in [0, 2^32). lo comes
+-- from fmod, not x - hi * 2^32: fed to bit.*, that subtraction would be
+-- narrowed by the JIT to tobit(x) - ..., and tobit is only exact below 2^51.
 local function split(x)
 	if x >= TWO63 then
 		return 2147483647, 4294967295
 	end
-	local hi = floor(x / TWO32)
-	return hi, x - hi * TWO32
+	local lo = fmod(x, TWO32)
+	if lo < 0 then
+		lo = lo + TWO32
+	end
+	return (x - lo) / TWO32, lo
 end
 
 -- From the int32 results of bit.* on the halves; one rounding at most.
@@ -72,31 +78,71 @@ local function bitwise_fail(a, b, event)
 	error("attempt to perform bitwise operation on a " .. type(bad) .. " value", 2)
 end
 
-local function bitwise(op32, event)
-	local function wide(a, b)
-		if isint(a) and isint(b) then
+-- x is tobit(a): is a an integer in [0, 2^32)? (the checks are a few
+-- instructions in a trace; u32 values are what hashes and masks are made of)
+local function is_u32(a, x)
+	return a == x and a >= 0 or a < TWO32 and a == x + TWO32
+end
+
+-- A double below 2^51 in magnitude whose low word tobit reads exactly.
+local function is_int51(a)
+	return a == floor(a) and a > -TWO51 and a < TWO51
+end
+
+local function to_u32(r)
+	if r < 0 then
+		return r + TWO32
+	end
+	return r
+end
+
+local function wide(op32, event)
+	return function(a, b)
+		if type(a) == "number" and type(b) == "number" and isint(a) and isint(b) then
 			local ah, al = split(a)
 			local bh, bl = split(b)
 			return join(op32(ah, bh), op32(al, bl))
 		end
 		return bitwise_fail(a, b, event)
 	end
+end
+
+-- int32 operands: one bit.* op. Two u32 operands: the same op, read unsigned.
+local function bitwise(op32, event)
+	local slow = wide(op32, event)
 	return function(a, b)
 		if type(a) == "number" and type(b) == "number" then
 			local x, y = tobit(a), tobit(b)
 			if x == a and y == b then
 				return op32(x, y)
 			end
-			return wide(a, b)
+			if is_u32(a, x) and is_u32(b, y) then
+				return to_u32(op32(x, y))
+			end
 		end
-		return bitwise_fail(a, b, event)
+		return slow(a, b)
 	end
 end
 
 local H = {}
-H.band = bitwise(band32, "__band")
 H.bor = bitwise(bor32, "__bor")
 H.bxor = bitwise(bxor32, "__bxor")
+
+-- & with a u32 mask (0xFF, 0xFFFFFFFF) keeps the low word of anything up to
+-- 2^51, such as a shifted u32: still one bit.band.
+local band_wide = wide(band32, "__band")
+function H.band(a, b)
+	if type(a) == "number" and type(b) == "number" then
+		local x, y = tobit(a), tobit(b)
+		if x == a and y == b then
+			return band32(x, y)
+		end
+		if is_u32(b, y) and is_int51(a) or is_u32(a, x) and is_int51(b) then
+			return to_u32(band32(x, y))
+		end
+	end
+	return band_wide(a, b)
+end
 
 -- a shifted left by n (right when n < 0), logically, on 64 bits.
 local function shift(a, n)
@@ -124,9 +170,11 @@ local function shift_wide(a, n, sign, event)
 end
 
 function H.shl(a, n)
-	if type(a) == "number" and type(n) == "number" and tobit(a) == a and
-			n >= 0 and n < 32 and tobit(n) == n then
-		return a * P2[n] -- |a| < 2^31, n < 32: exact, below 2^62
+	if type(a) == "number" and type(n) == "number" and n >= 0 and n < 32 and tobit(n) == n then
+		local x = tobit(a)
+		if x == a or is_u32(a, x) then
+			return a * P2[n] -- a in [-2^31, 2^32), n < 32: exact, below 2^63
+		end
 	end
 	return shift_wide(a, n, 1, "__shl")
 end
