@@ -18,14 +18,10 @@ local tobit, band32, bor32, bxor32, lshift32, rshift32 =
 local floor, fmod = math.floor, math.fmod
 
 local TWO32 = 4294967296
+local TWO31 = 2147483648
+local MIN = -2147483648 -- the int32 with only the top bit set
 local TWO51 = 2251799813685248
 local TWO63 = 9223372036854775808
-
--- 2^n and 2^-n for shift counts: a table load is cheaper than pow in a trace.
-local P2, N2 = {}, {}
-for n = 0, 63 do
-	P2[n], N2[n] = 2 ^ n, 2 ^ -n
-end
 
 -- The integer rule shared with math.type/tointeger: an integral double in
 -- [-2^63, 2^63]; 2^63 is math.maxinteger's double and stands for 2^63-1.
@@ -78,22 +74,9 @@ local function bitwise_fail(a, b, event)
 	error("attempt to perform bitwise operation on a " .. type(bad) .. " value", 2)
 end
 
--- x is tobit(a): is a an integer in [0, 2^32)? (the checks are a few
--- instructions in a trace; u32 values are what hashes and masks are made of)
-local function is_u32(a, x)
-	return a == x and a >= 0 or a < TWO32 and a == x + TWO32
-end
-
 -- A double below 2^51 in magnitude whose low word tobit reads exactly.
 local function is_int51(a)
 	return a == floor(a) and a > -TWO51 and a < TWO51
-end
-
-local function to_u32(r)
-	if r < 0 then
-		return r + TWO32
-	end
-	return r
 end
 
 local function wide(op32, event)
@@ -107,17 +90,25 @@ local function wide(op32, event)
 	end
 end
 
--- int32 operands: one bit.* op. Two u32 operands: the same op, read unsigned.
+-- The fast paths work on the bits through a bias: a is an integer in
+-- [0, 2^32) (a u32, what hashes and masks are made of) exactly when a - 2^31
+-- is an int32, i.e. tobit(a - 2^31) == a - 2^31, and those bits are a's with
+-- the top one flipped. Flipping back after the op and adding 2^31 reads the
+-- result unsigned. All integer ops in a trace, and no branch depends on
+-- whether a value is above 2^31 (an unpredictable guard makes the JIT spawn
+-- side traces). Negative int32 operands take the second test.
 local function bitwise(op32, event)
 	local slow = wide(op32, event)
 	return function(a, b)
 		if type(a) == "number" and type(b) == "number" then
+			local ab, bb = a - TWO31, b - TWO31
+			local xb, yb = tobit(ab), tobit(bb)
+			if xb == ab and yb == bb then
+				return bxor32(op32(bxor32(xb, MIN), bxor32(yb, MIN)), MIN) + TWO31
+			end
 			local x, y = tobit(a), tobit(b)
 			if x == a and y == b then
 				return op32(x, y)
-			end
-			if is_u32(a, x) and is_u32(b, y) then
-				return to_u32(op32(x, y))
 			end
 		end
 		return slow(a, b)
@@ -133,12 +124,23 @@ H.bxor = bitwise(bxor32, "__bxor")
 local band_wide = wide(band32, "__band")
 function H.band(a, b)
 	if type(a) == "number" and type(b) == "number" then
-		local x, y = tobit(a), tobit(b)
-		if x == a and y == b then
-			return band32(x, y)
-		end
-		if is_u32(b, y) and is_int51(a) or is_u32(a, x) and is_int51(b) then
-			return to_u32(band32(x, y))
+		local ab, bb = a - TWO31, b - TWO31
+		local xb, yb = tobit(ab), tobit(bb)
+		if yb == bb then
+			if xb == ab then
+				return bxor32(band32(bxor32(xb, MIN), bxor32(yb, MIN)), MIN) + TWO31
+			elseif is_int51(a) then
+				return bxor32(band32(tobit(a), bxor32(yb, MIN)), MIN) + TWO31
+			end
+		elseif xb == ab then
+			if is_int51(b) then
+				return bxor32(band32(bxor32(xb, MIN), tobit(b)), MIN) + TWO31
+			end
+		else
+			local x, y = tobit(a), tobit(b)
+			if x == a and y == b then
+				return band32(x, y)
+			end
 		end
 	end
 	return band_wide(a, b)
@@ -169,20 +171,24 @@ local function shift_wide(a, n, sign, event)
 	return bitwise_fail(a, n, event)
 end
 
+-- 2 ^ n folds to a constant when the count is a literal.
 function H.shl(a, n)
 	if type(a) == "number" and type(n) == "number" and n >= 0 and n < 32 and tobit(n) == n then
-		local x = tobit(a)
-		if x == a or is_u32(a, x) then
-			return a * P2[n] -- a in [-2^31, 2^32), n < 32: exact, below 2^63
+		local ab = a - TWO31
+		if tobit(ab) == ab or tobit(a) == a then
+			return a * 2 ^ n -- a in [-2^31, 2^32), n < 32: exact, below 2^63
 		end
 	end
 	return shift_wide(a, n, 1, "__shl")
 end
 
 function H.shr(a, n)
-	if type(a) == "number" and type(n) == "number" and a >= 0 and a < TWO32 and
-			n >= 0 and n < 32 and tobit(n) == n and floor(a) == a then
-		return floor(a * N2[n])
+	if type(a) == "number" and type(n) == "number" and n >= 1 and n < 32 and tobit(n) == n then
+		local ab = a - TWO31
+		local xb = tobit(ab)
+		if xb == ab then -- a u32: the logical shift of its bits is the answer
+			return rshift32(bxor32(xb, MIN), n)
+		end
 	end
 	return shift_wide(a, n, -1, "__shr")
 end
