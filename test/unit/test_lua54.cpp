@@ -381,3 +381,15 @@ TEST_CASE("translation speed", "[lua54]") {
     lua_state s;
     CHECK(s.eval(code.substr(0, 0) + src + "return 'ok'") == "ok");
 }
+
+TEST_CASE("math.type, tointeger, ult and maxinteger follow the operators' integer rule", "[lua54]") {
+    lua_state s;
+    // Lua 5.4: true  integer  integer  float  nil  1  255  true  no integer representation
+    CHECK(s.eval(R"(
+local r = { tostring(math.ult(math.maxinteger, math.mininteger)), math.type(1 << 62),
+	math.type(~0), math.type(7 / 2), tostring(math.tointeger(2^63 * 2)), math.tointeger(7 // 7),
+	math.maxinteger & 0xFF, tostring(math.ult(1, -1)),
+	(select(2, pcall(math.ult, 2^63 + 4096, 1)):match "no integer representation") }
+return table.concat(r, " "))") ==
+          "true integer integer float nil 1 255 true no integer representation");
+}
