@@ -96,6 +96,23 @@ skynet.start(function()
 		T.eq(load("return '//' .. [[&|]] -- ~ << >>")(), "//&|", "strings and comments untouched")
 	end)
 
+	T.case("inject (debug RUN) and injectcode take 5.4 source", function()
+		local s = skynet.newservice "svc_lua54_child"
+		local ok, out = skynet.call(s, "debug", "RUN", "print(1 << 4, 7 // 2)\nprint(nil | 1)", "(inject)")
+		T.eq(ok, false)
+		T.eq(out, "16\t3\n(inject):2: attempt to perform bitwise operation on a nil value")
+		ok, out = skynet.call(s, "debug", "RUN", "local k <const> = 1\nk = 2", "(inject)")
+		T.eq(ok, false)
+		T.eq(out, "(inject):2: attempt to assign to const variable 'k'")
+		skynet.kill(s)
+		local injectcode = require "skynet.injectcode"
+		local mask = 0xF0
+		local r
+		ok, r = injectcode("return mask >> 4 | 0x100")
+		T.eq(ok, true)
+		T.eq(r, 0x10F)
+	end)
+
 	T.case("<close> runs __close in reverse order, on error too", function()
 		local log = {}
 		local function closer(name)

@@ -713,6 +713,7 @@ class translator {
     }
 
     void statement() {
+        level_guard level(*this);
         uint32_t line = cur().line;
         switch (cur().kind) {
         case tk::semi: // an empty statement, which LuaJIT does not have
@@ -1049,7 +1050,20 @@ class translator {
 
     void expr() { subexpr(0); }
 
+    // Recursion is bounded as in LuaJIT's parser (LJ_MAX_XLEVEL).
+    struct level_guard {
+        translator &t;
+        explicit level_guard(translator &owner) : t(owner) {
+            if (++t.depth_ > 200)
+                t.error_at(t.cur(), "chunk has too many syntax levels");
+        }
+        ~level_guard() { --t.depth_; }
+        level_guard(const level_guard &) = delete;
+        level_guard &operator=(const level_guard &) = delete;
+    };
+
     void subexpr(int limit) {
+        level_guard level(*this);
         size_t start = mark();
         tk k = cur().kind;
         if (k == tk::tilde) {
@@ -1264,6 +1278,7 @@ class translator {
     size_t emitted_ = 0;
     size_t prelude_at_ = 0;
     int close_count_ = 0;
+    int depth_ = 0;
     bool changed_ = false;      // anything rewritten
     bool uses_helpers_ = false; // the prelude is needed
     std::string out_;
