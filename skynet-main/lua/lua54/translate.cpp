@@ -486,27 +486,30 @@ priority binary_priority(tk k) {
 
 constexpr int unary_priority = 12;
 
-// The helper a 5.4-only binary operator becomes, or nullptr. The call is
+// The call a 5.4-only binary operator becomes, or empty. The call is
 // parenthesized: `return a & b` must not become a tail call, or the helper's
 // error(msg, 2) would find no line of the user's to name.
-const char *helper_of(tk k) {
+std::string_view helper_of(tk k) {
     switch (k) {
     case tk::amp:
-        return "band";
+        return "(__L54.band(";
     case tk::pipe:
-        return "bor";
+        return "(__L54.bor(";
     case tk::tilde:
-        return "bxor";
+        return "(__L54.bxor(";
     case tk::shl:
-        return "shl";
+        return "(__L54.shl(";
     case tk::shr:
-        return "shr";
+        return "(__L54.shr(";
     case tk::idiv:
-        return "idiv";
+        return "(__L54.idiv(";
     default:
-        return nullptr;
+        return {};
     }
 }
+
+constexpr std::string_view bnot_call = "(__L54.bnot(";
+static_assert(helpers_local == "__L54", "the helper calls above spell the helpers' local");
 
 const char *token_text(tk k) {
     switch (k) {
@@ -1067,7 +1070,8 @@ class translator {
         size_t start = mark();
         tk k = cur().kind;
         if (k == tk::tilde) {
-            replace("(" + helper("bnot"));
+            changed_ = uses_helpers_ = true;
+            replace(bnot_call);
             subexpr(unary_priority);
             out_.append("))");
         } else if (k == tk::kw_not || k == tk::minus || k == tk::hash) {
@@ -1081,8 +1085,9 @@ class translator {
             priority p = binary_priority(op);
             if (p.left <= limit)
                 break;
-            if (const char *h = helper_of(op)) {
-                out_.insert(start, "(" + helper(h));
+            if (std::string_view call = helper_of(op); !call.empty()) {
+                changed_ = uses_helpers_ = true;
+                out_.insert(start, call);
                 replace(",");
                 subexpr(p.right);
                 out_.append("))");
