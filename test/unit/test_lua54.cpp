@@ -382,7 +382,8 @@ TEST_CASE("translation speed", "[lua54]") {
     CHECK(s.eval(code.substr(0, 0) + src + "return 'ok'") == "ok");
 }
 
-TEST_CASE("math.type, tointeger, ult and maxinteger follow the operators' integer rule", "[lua54]") {
+TEST_CASE("math.type, tointeger, ult and maxinteger follow the operators' integer rule",
+          "[lua54]") {
     lua_state s;
     // Lua 5.4: true  integer  integer  float  nil  1  255  true  no integer representation
     CHECK(s.eval(R"(
@@ -392,4 +393,16 @@ local r = { tostring(math.ult(math.maxinteger, math.mininteger)), math.type(1 <<
 	(select(2, pcall(math.ult, 2^63 + 4096, 1)):match "no integer representation") }
 return table.concat(r, " "))") ==
           "true integer integer float nil 1 255 true no integer representation");
+}
+
+TEST_CASE("a bare state (a config's, say) gets the helpers and the libraries they need",
+          "[lua54]") {
+    lua_State *L = luaL_newstate();
+    lua_pushcfunction(L, luaopen_base);
+    lua_call(L, 0, 0);
+    const char *src = "return (7 // 2 | 8) .. ',' .. (0xF0 >> 4)";
+    REQUIRE(skynet_lua54_loadbuffer(L, src, std::strlen(src), "=bare") == 0);
+    REQUIRE(lua_pcall(L, 0, 1, 0) == 0);
+    CHECK(std::string(lua_tostring(L, -1)) == "11,15");
+    lua_close(L);
 }

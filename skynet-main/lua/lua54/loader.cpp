@@ -83,19 +83,37 @@ int install_helpers(lua_State *L) {
         lua_remove(L, -2);
     }
     lua_pushliteral(L, "");
-    lua_getmetatable(L, -1);
+    if (!lua_getmetatable(L, -1)) { // a state without the string library
+        lua_pushcfunction(L, luaopen_string);
+        lua_call(L, 0, 0);
+        lua_getmetatable(L, -1);
+    }
     lua_getfield(L, -1, "__index");
     lua_replace(L, -3);
     lua_pop(L, 1);
+    if (!lua_istable(L, -1))
+        return luaL_error(L, "lua54: the string metatable has no __index table");
     lua_call(L, 4, 0);
     return 0;
 }
 
+// Raw reads only: must not raise, even in a state without the string library.
 bool has_helpers(lua_State *L) {
     lua_pushliteral(L, "");
-    lua_getfield(L, -1, lua54::helpers_local.data());
-    bool has = lua_istable(L, -1);
-    lua_pop(L, 2);
+    if (!lua_getmetatable(L, -1)) {
+        lua_pop(L, 1);
+        return false;
+    }
+    lua_pushliteral(L, "__index");
+    lua_rawget(L, -2);
+    bool has = false;
+    if (lua_istable(L, -1)) {
+        lua_pushlstring(L, lua54::helpers_local.data(), lua54::helpers_local.size());
+        lua_rawget(L, -2);
+        has = lua_istable(L, -1);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 3);
     return has;
 }
 
