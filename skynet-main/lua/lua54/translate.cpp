@@ -900,8 +900,6 @@ class translator {
     }
 
     void retstat() {
-        uint32_t line = cur().line;
-        (void)line;
         bool escapes = !fs().closes.empty();
         if (escapes) {
             fs().closes.back().returns = true;
@@ -940,8 +938,6 @@ class translator {
     }
 
     void exprstat() {
-        uint32_t line = cur().line;
-        (void)line;
         target t = suffixedexp();
         if (cur().kind == tk::assign || cur().kind == tk::comma) {
             check_assignable(t);
@@ -1033,7 +1029,6 @@ class translator {
     struct target {
         bool is_name = false, is_call = false;
         std::string_view name;
-        uint32_t line = 0;
     };
 
     void check_assignable(const target &t) {
@@ -1158,7 +1153,6 @@ class translator {
 
     target primaryexp() {
         target t;
-        t.line = cur().line;
         if (cur().kind == tk::name) {
             t.is_name = true;
             t.name = copy_name();
@@ -1193,13 +1187,13 @@ class translator {
                 copy();
                 copy_name();
                 funcargs();
-                t = target{false, true, {}, 0};
+                t = target{false, true, {}};
                 break;
             case tk::lparen:
             case tk::string:
             case tk::lbrace:
                 funcargs();
-                t = target{false, true, {}, 0};
+                t = target{false, true, {}};
                 break;
             default:
                 return t;
