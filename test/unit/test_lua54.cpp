@@ -406,3 +406,39 @@ TEST_CASE("a bare state (a config's, say) gets the helpers and the libraries the
     CHECK(std::string(lua_tostring(L, -1)) == "11,15");
     lua_close(L);
 }
+
+// The fast and the wide paths must stay inside compiled traces: the loop
+// gets a trace of its own (a helper ending in tail calls once made the JIT
+// give up on it: more than 15 per trace) and no C function is stitched in.
+TEST_CASE("operator loops are JIT-compiled, without stitching", "[lua54]") {
+    lua_state s;
+    CHECK(s.eval(R"lua(
+local jutil = require "jit.util"
+local me = debug.getinfo(1, "f").func
+local started, loops, stitched = {}, 0, 0
+local function watch(what, tr, func)
+	if what == "start" then
+		started[tr] = func
+	elseif what == "stop" then
+		local link = jutil.traceinfo(tr).linktype
+		if link == "stitch" then
+			stitched = stitched + 1
+		elseif link == "loop" and started[tr] == me then
+			loops = loops + 1
+		end
+	end
+end
+jit.flush()
+jit.attach(watch, "trace")
+local sum, crc = 0, 0xFFFFFFFF
+for i = 1, 3000 do
+	local id = 513 << 40 | 7 << 32 | i
+	sum = sum + (id >> 40) + (id >> 32 & 0xFF) + (id & 0xFFFFFFFF) + (id // 3 & 0xFFFF) + ~i + (-i ~ 5)
+	crc = (crc >> 8) ~ (crc << 3 & 0xFFFFFFFF) ~ i
+end
+jit.attach(watch)
+-- Lua 5.4: 64091000 1156978634
+assert(sum == 64091000 and crc == 1156978634, "results")
+return loops .. " loop trace(s), " .. stitched .. " stitched")lua") ==
+          "1 loop trace(s), 0 stitched");
+}

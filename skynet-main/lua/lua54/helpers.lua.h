@@ -2,8 +2,9 @@
 // trace: the fast path (integral operands that fit 32 bits) is one bit.* op
 // or one multiply; wider integers take a second compiled path that splits the
 // 64-bit value into two 32-bit halves; only errors and metamethods reach the
-// slow path. Every slow path is a tail call, so error(msg, 2) names the
-// user's line.
+// slow path. No helper ends in a tail call (not even of bit.*): the JIT gives
+// up on a trace with more than 15 tail calls. So errors name the user's line with a level that
+// counts the helper frames under them (bitwise_fail: 4, arith_fail: 3).
 #ifndef SKYNET_LUA54_HELPERS_LUA_H
 #define SKYNET_LUA54_HELPERS_LUA_H
 
@@ -15,7 +16,7 @@ local type, error, rawget, select, unpack, xpcall, tonumber, tostring =
 	type, error, rawget, select, unpack, xpcall, tonumber, tostring
 local tobit, band32, bor32, bxor32, lshift32, rshift32 =
 	bit.tobit, bit.band, bit.bor, bit.bxor, bit.lshift, bit.rshift
-local floor, fmod = math.floor, math.fmod
+local floor, max = math.floor, math.max
 
 local TWO32 = 4294967296
 local TWO31 = 2147483648
@@ -29,18 +30,15 @@ local function isint(x)
 	return x == floor(x) and x >= -TWO63 and x <= TWO63
 end
 
--- The two's complement halves: hi in int32 range, lo in [0, 2^32). lo comes
--- from fmod, not x - hi * 2^32: fed to bit.*, that subtraction would be
--- narrowed by the JIT to tobit(x) - ..., and tobit is only exact below 2^51.
+-- The two's complement halves: hi in int32 range, lo in [0, 2^32). The
+-- max() is no-op arithmetic that stops the JIT from narrowing tobit(lo) into
+-- tobit(x) - tobit(hi * 2^32): tobit is only exact below 2^51.
 local function split(x)
 	if x >= TWO63 then
 		return 2147483647, 4294967295
 	end
-	local lo = fmod(x, TWO32)
-	if lo < 0 then
-		lo = lo + TWO32
-	end
-	return (x - lo) / TWO32, lo
+	local hi = floor(x / TWO32)
+	return hi, max(x - hi * TWO32, 0)
 end
 
 -- From the int32 results of bit.* on the halves; one rounding at most.
@@ -65,13 +63,13 @@ local function bitwise_fail(a, b, event)
 		return (h(a, b))
 	end
 	if type(a) == "number" and type(b) == "number" then
-		error("number has no integer representation", 2)
+		error("number has no integer representation", 4)
 	end
 	local bad = a
 	if type(a) == "number" then
 		bad = b
 	end
-	error("attempt to perform bitwise operation on a " .. type(bad) .. " value", 2)
+	error("attempt to perform bitwise operation on a " .. type(bad) .. " value", 4)
 end
 
 -- A double below 2^51 in magnitude whose low word tobit reads exactly.
@@ -84,9 +82,9 @@ local function wide(op32, event)
 		if type(a) == "number" and type(b) == "number" and isint(a) and isint(b) then
 			local ah, al = split(a)
 			local bh, bl = split(b)
-			return join(op32(ah, bh), op32(al, bl))
+			return (join(op32(ah, bh), op32(al, bl)))
 		end
-		return bitwise_fail(a, b, event)
+		return (bitwise_fail(a, b, event))
 	end
 end
 
@@ -108,10 +106,10 @@ local function bitwise(op32, event)
 			end
 			local x, y = tobit(a), tobit(b)
 			if x == a and y == b then
-				return op32(x, y)
+				return (op32(x, y))
 			end
 		end
-		return slow(a, b)
+		return (slow(a, b))
 	end
 end
 
@@ -139,11 +137,11 @@ function H.band(a, b)
 		else
 			local x, y = tobit(a), tobit(b)
 			if x == a and y == b then
-				return band32(x, y)
+				return (band32(x, y))
 			end
 		end
 	end
-	return band_wide(a, b)
+	return (band_wide(a, b))
 end
 
 -- a shifted left by n (right when n < 0), logically, on 64 bits.
@@ -161,14 +159,14 @@ local function shift(a, n)
 	elseif n < 0 then
 		hi, lo = rshift32(hi, -n), bor32(rshift32(lo, -n), lshift32(hi, 32 + n))
 	end
-	return join(hi, lo)
+	return (join(hi, lo))
 end
 
 local function shift_wide(a, n, sign, event)
 	if type(a) == "number" and type(n) == "number" and isint(a) and isint(n) then
-		return shift(a, sign * n)
+		return (shift(a, sign * n))
 	end
-	return bitwise_fail(a, n, event)
+	return (bitwise_fail(a, n, event))
 end
 
 -- 2 ^ n folds to a constant when the count is a literal.
@@ -179,7 +177,7 @@ function H.shl(a, n)
 			return a * 2 ^ n -- a in [-2^31, 2^32), n < 32: exact, below 2^63
 		end
 	end
-	return shift_wide(a, n, 1, "__shl")
+	return (shift_wide(a, n, 1, "__shl"))
 end
 
 function H.shr(a, n)
@@ -187,10 +185,10 @@ function H.shr(a, n)
 		local ab = a - TWO31
 		local xb = tobit(ab)
 		if xb == ab then -- a u32: the logical shift of its bits is the answer
-			return rshift32(bxor32(xb, MIN), n)
+			return (rshift32(bxor32(xb, MIN), n))
 		end
 	end
-	return shift_wide(a, n, -1, "__shr")
+	return (shift_wide(a, n, -1, "__shr"))
 end
 
 function H.bnot(a)
@@ -220,16 +218,19 @@ local function arith_fail(a, b)
 	end
 	local x, y = tonumber(a), tonumber(b)
 	if x ~= nil and y ~= nil then
-		return H.idiv(x, y)
+		if y == 0 and isint(x) then
+			error("attempt to divide by zero", 3)
+		end
+		return (floor(x / y))
 	end
 	if type(a) == "string" or type(b) == "string" then -- as 5.4's string metamethods say it
-		error("attempt to idiv a '" .. type(a) .. "' with a '" .. type(b) .. "'", 2)
+		error("attempt to idiv a '" .. type(a) .. "' with a '" .. type(b) .. "'", 3)
 	end
 	local bad = b
 	if x == nil then
 		bad = a
 	end
-	error("attempt to perform arithmetic on a " .. type(bad) .. " value", 2)
+	error("attempt to perform arithmetic on a " .. type(bad) .. " value", 3)
 end
 
 function H.idiv(a, b)
@@ -237,9 +238,9 @@ function H.idiv(a, b)
 		if b == 0 and isint(a) and a == a then
 			error("attempt to divide by zero", 2)
 		end
-		return floor(a / b)
+		return (floor(a / b))
 	end
-	return arith_fail(a, b)
+	return (arith_fail(a, b))
 end
 
 -- <close>
