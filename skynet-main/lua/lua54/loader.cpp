@@ -47,41 +47,30 @@ const std::string &helpers_bytecode() {
     return code;
 }
 
-void push_loaded(lua_State *L, const char *name) {
+// package.loaded[name] (a lazy stand-in opens on first use), or the library
+// opened now in a state that never loaded it.
+void push_library(lua_State *L, const char *name, lua_CFunction open) {
     lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
     lua_getfield(L, -1, name);
     lua_remove(L, -2);
+    if (lua_istable(L, -1))
+        return;
+    lua_pop(L, 1);
+    lua_pushcfunction(L, open);
+    lua_call(L, 0, 1);
 }
 
+// Runs the helper chunk with bit, math, debug.getmetatable and the string
+// library table, which it stores the helpers in.
 int install_helpers(lua_State *L) {
     const std::string &code = helpers_bytecode();
     if (code.empty() || luaL_loadbuffer(L, code.data(), code.size(), "=[lua54]") != 0)
         return luaL_error(L, "lua54: cannot load the operator helpers");
-    push_loaded(L, LUA_BITLIBNAME);
-    if (!lua_istable(L, -1)) { // a state that never opened bit
-        lua_pop(L, 1);
-        lua_pushcfunction(L, luaopen_bit);
-        lua_call(L, 0, 1);
-    }
-    push_loaded(L, LUA_MATHLIBNAME);
-    if (!lua_istable(L, -1)) {
-        lua_pop(L, 1);
-        lua_pushcfunction(L, luaopen_math);
-        lua_call(L, 0, 1);
-    }
-    lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
-    lua_getfield(L, -1, LUA_DBLIBNAME);
+    push_library(L, LUA_BITLIBNAME, luaopen_bit);
+    push_library(L, LUA_MATHLIBNAME, luaopen_math);
+    push_library(L, LUA_DBLIBNAME, luaopen_debug);
+    lua_getfield(L, -1, "getmetatable");
     lua_remove(L, -2);
-    if (lua_istable(L, -1)) {
-        lua_getfield(L, -1, "getmetatable");
-        lua_remove(L, -2);
-    } else {
-        lua_pop(L, 1);
-        lua_pushcfunction(L, luaopen_debug);
-        lua_call(L, 0, 1);
-        lua_getfield(L, -1, "getmetatable");
-        lua_remove(L, -2);
-    }
     lua_pushliteral(L, "");
     if (!lua_getmetatable(L, -1)) { // a state without the string library
         lua_pushcfunction(L, luaopen_string);
