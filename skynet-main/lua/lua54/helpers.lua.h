@@ -169,12 +169,18 @@ local function shift_wide(a, n, sign, event)
 	return (bitwise_fail(a, n, event))
 end
 
--- 2 ^ n folds to a constant when the count is a literal.
+-- Powers of two for shift counts: a table load where 2 ^ n would be a pow
+-- call in a trace whenever the count is not a literal.
+local P2 = {}
+for n = 0, 31 do
+	P2[n] = 2 ^ n
+end
+
 function H.shl(a, n)
 	if type(a) == "number" and type(n) == "number" and n >= 0 and n < 32 and tobit(n) == n then
 		local ab = a - TWO31
 		if tobit(ab) == ab or tobit(a) == a then
-			return a * 2 ^ n -- a in [-2^31, 2^32), n < 32: exact, below 2^63
+			return a * P2[n] -- a in [-2^31, 2^32), n < 32: exact, below 2^63
 		end
 	end
 	return (shift_wide(a, n, 1, "__shl"))
