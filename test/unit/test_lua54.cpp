@@ -299,6 +299,34 @@ return table.concat(out, " ")
     CHECK(s.eval(chunk, "@closecase.lua") == lua54_result);
 }
 
+TEST_CASE("<close> in repeat-until: the condition sees the body's locals", "[lua54]") {
+    const char *chunk = R"lua(local log = {}
+local function mk(n) return setmetatable({}, {__close = function() log[#log+1] = "c" .. n end}) end
+local i = 0
+repeat
+  i = i + 1
+  local c <close> = mk(i)
+  local done = i >= 3
+  log[#log+1] = "b" .. i
+until done
+local j = 0
+repeat
+  j = j + 1
+  local a <close> = mk("a" .. j)
+  do
+    local b <close> = mk("x" .. j)
+  end
+  local b2 <close> = mk("b" .. j)
+  if j == 5 then break end
+until j >= 2 and (j % 2 == 0)
+return table.concat(log, " ")
+)lua";
+    std::string code = translated(chunk);
+    CHECK(lines(code) == lines(chunk));
+    lua_state s;
+    CHECK(s.eval(chunk) == "b1 c1 b2 c2 b3 c3 cx1 cb1 ca1 cx2 cb2 ca2"); // as Lua 5.4 says
+}
+
 TEST_CASE("5.4 syntax errors: file:line: and the token, as Lua says", "[lua54]") {
     const std::pair<const char *, const char *> errors[] = {
         {"local a = 1 &\n\n$", "t:3: unexpected symbol near '$'"},

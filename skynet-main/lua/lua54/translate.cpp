@@ -829,6 +829,9 @@ class translator {
     }
 
     // The until condition sees the body's locals, so the scope ends after it.
+    // With a <close> variable in the body, the condition must run inside the
+    // body's function: `until c` becomes `if c then <break> end ... until
+    // false`, the break leaving through the close scopes like any other.
     void repeatstat(uint32_t line) {
         size_t who = pos_;
         copy();
@@ -836,6 +839,18 @@ class translator {
         size_t closes = fs().closes.size();
         ++fs().loop_depth;
         statlist();
+        if (fs().closes.size() > closes && cur().kind == tk::kw_until) {
+            replace("if");
+            expr();
+            close_scope &c = fs().closes.back();
+            c.breaks = true;
+            out_.append(" then do return 2 end end");
+            end_close_scopes(closes);
+            out_.append(" until false");
+            --fs().loop_depth;
+            fs().vars.resize(vars);
+            return;
+        }
         end_close_scopes(closes);
         --fs().loop_depth;
         check_match_at(tk::kw_until, who, line);
