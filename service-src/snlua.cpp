@@ -2,6 +2,7 @@
 // allocator (snlua_alloc.h) so per-service memory, memlimit and the memory
 // warnings are real.
 #include "compat.h"
+#include "lua54/lua54.h"
 #include "module.h"
 #include "modules.h"
 #include "server.h"
@@ -212,6 +213,7 @@ int prepare_state(lua_State *L) {
     lua_pushcfunction(L, memgrace);
     lua_setfield(L, LUA_REGISTRYINDEX, "skynet.memgrace");
     skynet_codecache_install(L);
+    skynet_lua54_install(L);
     install_profile(L);
     return 0;
 }

@@ -1,5 +1,7 @@
 #include "snlua_cache.h"
 
+#include "lua54/lua54.h"
+
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -13,7 +15,14 @@ namespace {
 
 enum class cache_mode { on, exist, off };
 
-using bytecode_ptr = std::shared_ptr<const std::string>;
+// A file's bytecode, after translation when it is Lua 5.4 source: the
+// translated chunk is what is cached, so later states skip the translator.
+struct compiled {
+    std::string bytecode;
+    bool translated = false; // needs the lua54 helpers in the state that loads it
+};
+
+using bytecode_ptr = std::shared_ptr<const compiled>;
 
 struct code_cache {
     std::shared_mutex lock;
@@ -56,6 +65,18 @@ int lloadfile(lua_State *L) {
         lua_setfenv(L, -2);
     }
     return 1;
+}
+
+// dofile(filename): loadfile's chunk, called with the caller's results.
+int ldofile(lua_State *L) {
+    const char *filename = luaL_optstring(L, 1, nullptr);
+    if (filename == nullptr)
+        return luaL_error(L, "dofile from stdin is not supported in a service");
+    lua_settop(L, 1);
+    if (skynet_codecache_loadfile(L, filename) != 0)
+        return lua_error(L);
+    lua_call(L, 0, LUA_MULTRET);
+    return lua_gettop(L) - 1;
 }
 
 bool readable(const char *filename) {
@@ -124,14 +145,19 @@ int skynet_codecache_loadfile(lua_State *L, const char *filename) {
     if (mode != cache_mode::off) {
         if (bytecode_ptr code = cached(key)) {
             std::string chunkname = "@" + key;
-            return luaL_loadbuffer(L, code->data(), code->size(), chunkname.c_str());
+            if (code->translated)
+                skynet_lua54_helpers(L);
+            return luaL_loadbuffer(L, code->bytecode.data(), code->bytecode.size(),
+                                   chunkname.c_str());
         }
     }
-    int r = luaL_loadfile(L, filename);
+    bool translated = false;
+    int r = skynet_lua54_loadfile(L, filename, &translated);
     if (r != 0 || mode != cache_mode::on)
         return r;
-    auto dumped = std::make_shared<std::string>();
-    if (lua_dump(L, dump_writer, dumped.get()) == 0) {
+    auto dumped = std::make_shared<compiled>();
+    dumped->translated = translated;
+    if (lua_dump(L, dump_writer, &dumped->bytecode) == 0) {
         std::unique_lock guard(c.lock);
         c.bytecode.emplace(std::move(key), std::move(dumped));
     }
@@ -141,6 +167,8 @@ int skynet_codecache_loadfile(lua_State *L, const char *filename) {
 void skynet_codecache_install(lua_State *L) {
     lua_pushcfunction(L, lloadfile);
     lua_setglobal(L, "loadfile");
+    lua_pushcfunction(L, ldofile);
+    lua_setglobal(L, "dofile");
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "loaders");
     lua_pushvalue(L, -2);

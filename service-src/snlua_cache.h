@@ -5,9 +5,9 @@
 
 #include <lua.hpp>
 
-// Like luaL_loadfile, through the cache. Pushes the chunk (0) or an error message.
+// Like luaL_loadfile (Lua 5.4 source translated, see lua54.h), through the cache. Pushes the chunk (0) or an error message.
 int skynet_codecache_loadfile(lua_State *L, const char *filename);
-// Replace `loadfile` and the Lua-file searcher of `require` with cached versions.
+// Replace `loadfile`, `dofile` and the Lua-file searcher of `require` with cached versions.
 void skynet_codecache_install(lua_State *L);
 // Forget every cached file (skynet.codecache.clear, debug console clearcache).
 void skynet_codecache_clear();

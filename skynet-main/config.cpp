@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "env.h"
+#include "lua54/lua54.h"
 
 #include <lua.hpp>
 
@@ -69,7 +70,8 @@ int run_file(lua_State *L, include_state *st, const std::string &path) {
     if (!code.empty() && code[0] == LUA_SIGNATURE[0])
         return luaL_error(L, "config %s: binary chunks are not accepted", path.c_str());
     std::string chunkname = "@" + path;
-    if (luaL_loadbuffer(L, code.data(), code.size(), chunkname.c_str()) != 0)
+    // A config may be written in Lua 5.4 syntax, as upstream's are read by 5.4.
+    if (skynet_lua54_loadbuffer(L, code.data(), code.size(), chunkname.c_str()) != 0)
         return lua_error(L);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_setfenv(L, -2);

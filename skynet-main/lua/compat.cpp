@@ -99,10 +99,10 @@ int math_tointeger(lua_State *L) {
 }
 
 uint64_t check_bits(lua_State *L, int arg) {
-    uint64_t bits = 0;
-    if (!number_to_bits(luaL_checknumber(L, arg), &bits))
+    int64_t i = 0;
+    if (!number_to_integer(luaL_checknumber(L, arg), &i))
         luaL_argerror(L, arg, "number has no integer representation");
-    return bits;
+    return static_cast<uint64_t>(i);
 }
 
 int math_ult(lua_State *L) {

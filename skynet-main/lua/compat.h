@@ -43,6 +43,17 @@ inline bool number_to_bits(lua_Number n, uint64_t *bits) {
     return true;
 }
 
+// The integer rule of the Lua 5.4 operators (lua54/helpers.lua.h) and of
+// math.type/tointeger/ult: an integral double in [-2^63, 2^63], where 2^63 is
+// math.maxinteger's double and stands for 2^63-1.
+inline bool number_to_integer(lua_Number n, int64_t *i) {
+    constexpr lua_Number two63 = 9223372036854775808.0;
+    if (!(n >= -two63 && n <= two63) || std::floor(n) != n)
+        return false;
+    *i = n == two63 ? INT64_MAX : static_cast<int64_t>(n);
+    return true;
+}
+
 // Logs through skynet_error as the service that owns L, or to stderr when L
 // belongs to no service (unit tests, tools: the runtime may not exist).
 void skynet_lua_log(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -18,6 +18,9 @@ int luaopen_skynet_cluster_core(lua_State *L);
 // service library
 int luaopen_skynet_multicast_core(lua_State *L);
 
+// Lua 5.4 syntax (declared in lua54/lua54.h)
+int luaopen_skynet_lua54(lua_State *L);
+
 // protocols
 int luaopen_skynet_crypt(lua_State *L);
 int luaopen_client_crypt(lua_State *L);

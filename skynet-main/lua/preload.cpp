@@ -12,6 +12,9 @@ const luaL_Reg builtin[] = {
     {"skynet.netpack", luaopen_skynet_netpack},
     {"skynet.cluster.core", luaopen_skynet_cluster_core},
 
+    // Lua 5.4 syntax
+    {"skynet.lua54", luaopen_skynet_lua54},
+
     // service library: harbor, multicast, snax, sharedata, sharetable, stm, datasheet
     {"skynet.multicast.core", luaopen_skynet_multicast_core},
 
