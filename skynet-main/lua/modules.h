@@ -20,6 +20,8 @@ int luaopen_skynet_cluster_core(lua_State *L);
 // protocols
 
 // databases
+int luaopen_bson(lua_State *L);
+int luaopen_skynet_mongo_driver(lua_State *L);
 }
 
 // Register every built-in module in package.preload of L.

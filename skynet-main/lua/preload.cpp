@@ -17,6 +17,8 @@ const luaL_Reg builtin[] = {
     // protocols: crypt, md5, sproto, tls
 
     // databases: bson, mongo
+    {"bson", luaopen_bson},
+    {"skynet.mongo.driver", luaopen_skynet_mongo_driver},
 
     {nullptr, nullptr},
 };
