@@ -18,6 +18,9 @@ int luaopen_skynet_cluster_core(lua_State *L);
 // service library
 
 // protocols
+int luaopen_skynet_crypt(lua_State *L);
+int luaopen_client_crypt(lua_State *L);
+int luaopen_md5(lua_State *L);
 
 // databases
 int luaopen_bson(lua_State *L);

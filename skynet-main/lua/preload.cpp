@@ -15,6 +15,9 @@ const luaL_Reg builtin[] = {
     // service library: harbor, multicast, snax, sharedata, sharetable, stm, datasheet
 
     // protocols: crypt, md5, sproto, tls
+    {"skynet.crypt", luaopen_skynet_crypt},
+    {"client.crypt", luaopen_client_crypt},
+    {"md5", luaopen_md5},
 
     // databases: bson, mongo
     {"bson", luaopen_bson},
