@@ -24,7 +24,11 @@ local function say(...)
 end
 
 local function readline(fd)
-	return assert(socket.readline(fd), "Server closed")
+	local line = socket.readline(fd)
+	if not line then
+		error "Server closed"
+	end
+	return line
 end
 
 local function writeline(fd, text)
@@ -57,9 +61,12 @@ local function send_package(fd, text)
 end
 
 local function read_package(fd)
-	local head = assert(socket.read(fd, 2), "Server closed")
-	local size = head:byte(1) * 256 + head:byte(2)
-	return assert(socket.read(fd, size), "Server closed")
+	local head = socket.read(fd, 2)
+	local data = head and socket.read(fd, head:byte(1) * 256 + head:byte(2))
+	if not data then
+		error "Server closed"
+	end
+	return data
 end
 
 local function dword(n)

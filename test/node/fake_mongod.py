@@ -8,12 +8,19 @@ findAndModify, sessions and transactions), with server-side semantics kept
 to what the tests need. Every command received is appended to the log file
 as one JSON line ({"flags", "cmd": [[key, value], ...]}) in arrival order.
 
+With --user NAME:PASSWORD (repeatable) the server requires SCRAM-SHA-1
+authentication (RFC 5802, MongoDB's variant: the password is
+md5hex("NAME:mongo:PASSWORD")) before any command but ismaster/hello/ping.
+
 Test hooks: the command {"fake_garbage": 1} is answered with a message of an
 unknown opcode, {"fake_close": 1} closes the connection without answering.
 
-Usage: fake_mongod.py <port-file> <command-log>
+Usage: fake_mongod.py <port-file> <command-log> [--user NAME:PASSWORD ...]
 Listens on 127.0.0.1 at a free port and writes that port to <port-file>.
 """
+import base64
+import hashlib
+import hmac
 import json
 import os
 import socket
@@ -452,6 +459,81 @@ def transaction_start(cmd):
         STORE.snapshots[lsid] = {ns: [Doc(d) for d in docs] for ns, docs in STORE.colls.items()}
 
 
+# ---- SCRAM-SHA-1 ---------------------------------------------------------------
+
+USERS = {}  # name -> password
+SCRAM_ITERATIONS = 4096
+OPEN_COMMANDS = {"ismaster", "isMaster", "hello", "ping", "saslStart", "saslContinue"}
+
+
+def sasl_fields(text):
+    return dict(part.split("=", 1) for part in text.split(",") if "=" in part)
+
+
+def b64(data):
+    return base64.b64encode(data).decode()
+
+
+def auth_failed():
+    return Doc([("ok", 0.0), ("errmsg", "Authentication failed."), ("code", 18)])
+
+
+class Session:
+    """One connection's authentication state."""
+
+    def __init__(self):
+        self.authenticated = not USERS
+        self.scram = None
+
+    def sasl_start(self, cmd):
+        if cmd.get("mechanism") != "SCRAM-SHA-1":
+            return auth_failed()
+        client_first = base64.b64decode(cmd.get("payload")).decode()
+        bare = client_first.split(",", 2)[2]
+        fields = sasl_fields(bare)
+        user = fields.get("n", "").replace("=2C", ",").replace("=3D", "=")
+        if user not in USERS:
+            return auth_failed()
+        salt = os.urandom(16)
+        nonce = fields["r"] + b64(os.urandom(18))
+        server_first = "r=%s,s=%s,i=%d" % (nonce, b64(salt), SCRAM_ITERATIONS)
+        digest = hashlib.md5(("%s:mongo:%s" % (user, USERS[user])).encode()).hexdigest()
+        salted = hashlib.pbkdf2_hmac("sha1", digest.encode(), salt, SCRAM_ITERATIONS)
+        self.scram = (bare, server_first, nonce, salted)
+        return Doc([("conversationId", 1), ("done", False), ("payload", b64(server_first.encode())), ("ok", 1.0)])
+
+    def sasl_continue(self, cmd):
+        if self.scram is None:
+            return Doc([("conversationId", 1), ("done", True), ("payload", ""), ("ok", 1.0)]) \
+                if self.authenticated else auth_failed()
+        bare, server_first, nonce, salted = self.scram
+        self.scram = None
+        final = base64.b64decode(cmd.get("payload")).decode()
+        without_proof, _, proof = final.rpartition(",p=")
+        if sasl_fields(without_proof).get("r") != nonce:
+            return auth_failed()
+        auth_message = ",".join((bare, server_first, without_proof)).encode()
+        client_key = hmac.new(salted, b"Client Key", "sha1").digest()
+        signature = hmac.new(hashlib.sha1(client_key).digest(), auth_message, "sha1").digest()
+        expected = bytes(a ^ b for a, b in zip(client_key, signature))
+        if not hmac.compare_digest(expected, base64.b64decode(proof)):
+            return auth_failed()
+        server_key = hmac.new(salted, b"Server Key", "sha1").digest()
+        verifier = "v=" + b64(hmac.new(server_key, auth_message, "sha1").digest())
+        self.authenticated = True
+        return Doc([("conversationId", 1), ("done", True), ("payload", b64(verifier.encode())), ("ok", 1.0)])
+
+    def run(self, cmd):
+        name = cmd[0][0]
+        if name == "saslStart":
+            return self.sasl_start(cmd)
+        if name == "saslContinue":
+            return self.sasl_continue(cmd)
+        if not self.authenticated and name not in OPEN_COMMANDS:
+            return Doc([("ok", 0.0), ("errmsg", "command %s requires authentication" % name), ("code", 13)])
+        return run(cmd)
+
+
 # ---- wire -------------------------------------------------------------------
 
 def recv_exact(conn, n):
@@ -465,6 +547,7 @@ def recv_exact(conn, n):
 
 
 def serve(conn, log):
+    session = Session()
     try:
         while True:
             (length,) = struct.unpack("<i", recv_exact(conn, 4))
@@ -498,7 +581,7 @@ def serve(conn, log):
                     conn.sendall(struct.pack("<iiii", 20, 1, request_id, 1) + b"\0\0\0\0")
                     continue
                 transaction_start(cmd)
-                reply = run(cmd)
+                reply = session.run(cmd)
             if flags & MORE_TO_COME:
                 continue
             body = struct.pack("<IB", 0, 0) + encode_doc(reply)
@@ -512,6 +595,14 @@ def serve(conn, log):
 
 def main():
     port_file, log_file = sys.argv[1], sys.argv[2]
+    args = sys.argv[3:]
+    while args:
+        flag, value = args[0], args[1]
+        args = args[2:]
+        if flag != "--user":
+            sys.exit("unknown option " + flag)
+        name, _, password = value.partition(":")
+        USERS[name] = password
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("127.0.0.1", 0))

@@ -210,6 +210,42 @@ skynet.start(function()
 		eq(db:runCommand("ping").ok, 1, "ping after")
 	end)
 
+	-- A server that requires SCRAM-SHA-1 (fake_mongod.py --user admin:123456)
+	local auth_port = tonumber(skynet.getenv "mongo_auth_port")
+	local function secure(password)
+		return mongo.client { host = "127.0.0.1", port = auth_port,
+			username = password and "admin", password = password, authdb = "admin" }
+	end
+
+	case("SCRAM-SHA-1 login with the right password", function()
+		if not auth_port then
+			error("SKIP: no mongo_auth_port")
+		end
+		local sc = secure("123456")
+		local ok, err, r = sc.securedb.items:safe_insert { k = 1 }
+		assert(ok and r.n == 1, err)
+		sc:disconnect()
+	end)
+
+	case("a wrong password is refused", function()
+		if not auth_port then
+			error("SKIP: no mongo_auth_port")
+		end
+		local ok, err = pcall(secure, "654321")
+		assert(not ok, "logged in with a wrong password")
+		assert(not tostring(err):find("654321", 1, true), "the password is in the error")
+	end)
+
+	case("without a login commands are refused", function()
+		if not auth_port then
+			error("SKIP: no mongo_auth_port")
+		end
+		local sc = secure(nil)
+		local ok, err = sc.securedb.items:safe_insert { k = 2 }
+		assert(not ok and err:find("requires authentication"), tostring(err))
+		sc:disconnect()
+	end)
+
 	c:disconnect()
 	out("DONE")
 	skynet.abort()
