@@ -100,7 +100,6 @@ local function write_result(r)
 	end
 	return ok, err, r
 end
-mongo.write_result = write_result
 
 local function bulk_result(r)
 	local ok, err = write_result(r)
