@@ -143,7 +143,9 @@ local function run_master(conf)
 		if not ok and err ~= socket_error then
 			skynet.error(string.format("invalid client (fd = %d) error = %s", fd, tostring(err)))
 		end
-		socket.close(fd)
+		-- the slave started and abandoned fd: the master never owned it, so
+		-- socket.close would not close it (upstream leaves it to the client)
+		socket.close_fd(fd)
 	end)
 end
 

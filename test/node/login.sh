@@ -105,6 +105,43 @@ else
     fail "the first login still succeeds" "$(grep -v LAUNCH "$tmp/held.out" | tail -n 5)"
 fi
 
+# hostile peers: a login connection sending garbage gets 401 and is closed
+# (upstream leaves it open); gate handshakes for nobody, or not shaped like
+# a handshake at all, get 404 and are closed
+bad=$(/usr/bin/python3 - "$login_port" "$gate_port" <<'PY'
+import socket, sys
+def read_all(s):
+    data = b""
+    while True:
+        part = s.recv(4096)
+        if not part:
+            return data
+        data += part
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.recv(64)  # the challenge line
+s.sendall(b"not base64 at all\n")
+print("login", read_all(s).hex())
+for packet in (b"bm9ib2R5@c2FtcGxl#MQ==:1:AAAAAAAAAAA=", b"garbage"):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=10)
+    s.sendall(len(packet).to_bytes(2, "big") + packet)
+    print("gate", read_all(s).hex())
+PY
+)
+hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
+if grep -qx "login $(hex $'401 Unauthorized\n')" <<<"$bad"; then
+    pass "garbage on the login port: 401, connection closed"
+else
+    fail "garbage on the login port" "$bad"
+fi
+if [ "$(grep -cx "gate 0012$(hex '404 User Not Found')" <<<"$bad")" = 2 ]; then
+    pass "gate handshakes for nobody or of no shape: 404, connection closed"
+else
+    fail "gate handshakes for nobody" "$bad"
+fi
+client again
+if grep -q '^<===	again	true	1' "$tmp/again.out"; then pass "logins still work after the hostile peers"; else
+    fail "logins still work after the hostile peers" "$(grep -v LAUNCH "$tmp/again.out" | tail -n 5)"; fi
+
 if kill -0 "$server" 2>/dev/null; then pass "server node still running"; else
     fail "server node still running" "$(tail -n 5 "$tmp/server.out")"
 fi
