@@ -205,6 +205,8 @@ TEST_CASE("bson tables: arrays, documents, __len, __pairs, errors", "[bson]") {
 		assert(not ok and err:find("Invalid ordered dict"), err)
 		ok, err = pcall(bson.encode, { o = "\0\7short" })
 		assert(not ok and err:find("Invalid object id"), err)
+		ok, err = pcall(bson.encode, { u = newproxy() })
+		assert(not ok and err:find("Invalid bson document"), err)
 		ok, err = pcall(bson.encode, { o = "\0\99x" })
 		assert(not ok and err:find("Invalid subtype 99"), err)
 	)lua")

@@ -144,8 +144,11 @@ void encode_string(lua_State *L, Writer &w, std::string_view key) {
 // A bson userdata (full or light) embeds its bytes as a sub-document.
 void encode_embedded(lua_State *L, Writer &w, std::string_view key) {
     auto *doc = static_cast<const uint8_t *>(lua_touserdata(L, -1));
+    bool full = lua_type(L, -1) == LUA_TUSERDATA;
+    if (doc == nullptr || (full && lua_objlen(L, -1) < 5))
+        luaL_error(L, "Invalid bson document");
     size_t size = load_u32(doc);
-    if (lua_type(L, -1) == LUA_TUSERDATA && (size < 5 || size > lua_objlen(L, -1)))
+    if (size < 5 || (full && size > lua_objlen(L, -1)))
         luaL_error(L, "Invalid bson document (length %d)", static_cast<int>(size));
     write_key(L, w, kDocument, key);
     w.raw(doc, size);
