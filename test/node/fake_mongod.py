@@ -3,8 +3,10 @@
 
 MongoDB itself is not packaged in Debian, so the driver is tested against
 this: an in-memory store answering the commands the driver sends (insert,
-update, delete, find/getMore/killCursors, count, aggregate, indexes,
-findAndModify, sessions and transactions), with server-side semantics kept
+update, delete, find/getMore/killCursors, count, aggregate ($match, $sort,
+$skip, $limit, $count, $group with $sum), indexes (unique, and TTL ones
+that expire documents when their collection is next read), findAndModify,
+sessions and transactions), with server-side semantics kept
 to what the tests need. Every command received is appended to the log file
 as one JSON line ({"flags", "cmd": [[key, value], ...]}) in arrival order.
 
@@ -15,8 +17,8 @@ md5hex("NAME:mongo:PASSWORD")) before any command but ismaster/hello/ping.
 Test hooks: the command {"fake_garbage": 1} is answered with a message of an
 unknown opcode, {"fake_close": 1} closes the connection without answering.
 
-Usage: fake_mongod.py <port-file> <command-log> [--user NAME:PASSWORD ...]
-Listens on 127.0.0.1 at a free port and writes that port to <port-file>.
+Usage: fake_mongod.py <port-file> <command-log> [--user NAME:PASSWORD ...] [--port N]
+Listens on 127.0.0.1 at a free port (or N) and writes that port to <port-file>.
 """
 import base64
 import hashlib
@@ -27,6 +29,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 
 OP_MSG = 2013
 MORE_TO_COME = 2
@@ -242,6 +245,20 @@ def project(doc, projection):
     return Doc((k, v) for k, v in doc if k in keep or (k == "_id" and projection.get("_id", 1)))
 
 
+def group(docs, spec):
+    """$group with a constant or "$field" _id and {"$sum": "$field" | number} fields."""
+    def value(doc, expr):
+        return doc.get(expr[1:]) if isinstance(expr, str) and expr.startswith("$") else expr
+    groups = {}
+    for d in docs:
+        key = value(d, spec.get("_id"))
+        out = groups.setdefault(repr(key), Doc([("_id", key)]))
+        for name, acc in spec:
+            if name != "_id":
+                out.set(name, (out.get(name) or 0) + (value(d, acc.get("$sum")) or 0))
+    return list(groups.values())
+
+
 def apply_update(doc, update):
     if update and update[0][0].startswith("$"):
         for op, fields in update:
@@ -268,10 +285,17 @@ class Store:
         self.snapshots = {}   # lsid bytes -> colls snapshot
 
     def coll(self, ns):
-        return self.colls.setdefault(ns, [])
+        docs = self.colls.setdefault(ns, [])
+        now_ms = time.time() * 1000
+        for name, (key, unique, ttl) in self.indexes.get(ns, {}).items():
+            if ttl is None:
+                continue
+            field = key[0][0]
+            docs[:] = [d for d in docs if not (isinstance(d.get(field), Date) and d.get(field) + ttl * 1000 < now_ms)]
+        return docs
 
     def duplicate(self, ns, doc, ignore=None):
-        for name, (key, unique) in self.indexes.get(ns, {}).items():
+        for name, (key, unique, _) in self.indexes.get(ns, {}).items():
             if not unique:
                 continue
             fields = [k for k, _ in key]
@@ -400,11 +424,14 @@ def run(cmd):
                 docs = docs[:a]
             elif op == "$count":
                 docs = [Doc([(a, len(docs))])]
+            elif op == "$group":
+                docs = group(docs, a)
         batch = (cmd.get("cursor") or Doc()).get("batchSize") or 101
         return s.open_cursor(ns, docs, batch, "firstBatch")
     if name == "createIndexes":
         for idx in cmd.get("indexes"):
-            s.indexes.setdefault(ns, {})[idx.get("name")] = (idx.get("key"), bool(idx.get("unique")))
+            s.indexes.setdefault(ns, {})[idx.get("name")] = (
+                idx.get("key"), bool(idx.get("unique")), idx.get("expireAfterSeconds"))
         return Doc([("ok", 1.0)])
     if name == "dropIndexes":
         if cmd.get("index") == "*":
@@ -596,16 +623,20 @@ def serve(conn, log):
 def main():
     port_file, log_file = sys.argv[1], sys.argv[2]
     args = sys.argv[3:]
+    port = 0
     while args:
         flag, value = args[0], args[1]
         args = args[2:]
-        if flag != "--user":
+        if flag == "--user":
+            name, _, password = value.partition(":")
+            USERS[name] = password
+        elif flag == "--port":
+            port = int(value)
+        else:
             sys.exit("unknown option " + flag)
-        name, _, password = value.partition(":")
-        USERS[name] = password
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("127.0.0.1", 0))
+    srv.bind(("127.0.0.1", port))
     srv.listen(16)
     log = open(log_file, "a")
     with open(port_file + ".tmp", "w") as f:
