@@ -21,6 +21,8 @@ int luaopen_skynet_cluster_core(lua_State *L);
 int luaopen_skynet_crypt(lua_State *L);
 int luaopen_client_crypt(lua_State *L);
 int luaopen_md5(lua_State *L);
+int luaopen_sproto_core(lua_State *L);
+int luaopen_sproto_parser(lua_State *L);
 
 // databases
 int luaopen_bson(lua_State *L);

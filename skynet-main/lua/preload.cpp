@@ -18,6 +18,8 @@ const luaL_Reg builtin[] = {
     {"skynet.crypt", luaopen_skynet_crypt},
     {"client.crypt", luaopen_client_crypt},
     {"md5", luaopen_md5},
+    {"sproto.core", luaopen_sproto_core},
+    {"sproto.parser", luaopen_sproto_parser},
 
     // databases: bson, mongo
     {"bson", luaopen_bson},
