@@ -71,13 +71,15 @@ function CMD.start(conf)
 	host = sprotoloader.load(1):host "package"
 	send_request = host:attach(sprotoloader.load(2))
 	client_fd = conf.client
+	-- forward first: the gate starts the socket then, and until then a
+	-- write to it is dropped (upstream loses its first heartbeat that way)
+	skynet.call(conf.gate, "lua", "forward", client_fd)
 	skynet.fork(function()
 		while true do
 			send_package(send_request "heartbeat")
 			skynet.sleep(500)
 		end
 	end)
-	skynet.call(conf.gate, "lua", "forward", client_fd)
 end
 
 function CMD.disconnect()
