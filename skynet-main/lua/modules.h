@@ -28,8 +28,12 @@ int luaopen_md5(lua_State *L);
 int luaopen_ltls_c(lua_State *L);
 int luaopen_ltls_init_c(lua_State *L);
 int luaopen_http_websocket_core(lua_State *L);
+int luaopen_sproto_core(lua_State *L);
+int luaopen_sproto_parser(lua_State *L);
 
 // databases
+int luaopen_bson(lua_State *L);
+int luaopen_skynet_mongo_driver(lua_State *L);
 }
 
 // Register every built-in module in package.preload of L.

@@ -25,8 +25,12 @@ const luaL_Reg builtin[] = {
     {"ltls.c", luaopen_ltls_c},
     {"ltls.init.c", luaopen_ltls_init_c},
     {"http.websocket.core", luaopen_http_websocket_core},
+    {"sproto.core", luaopen_sproto_core},
+    {"sproto.parser", luaopen_sproto_parser},
 
     // databases: bson, mongo
+    {"bson", luaopen_bson},
+    {"skynet.mongo.driver", luaopen_skynet_mongo_driver},
 
     {nullptr, nullptr},
 };
