@@ -16,6 +16,7 @@ int luaopen_skynet_netpack(lua_State *L);
 int luaopen_skynet_cluster_core(lua_State *L);
 
 // service library
+int luaopen_skynet_sharedata_core(lua_State *L);
 
 // protocols
 

@@ -13,6 +13,7 @@ const luaL_Reg builtin[] = {
     {"skynet.cluster.core", luaopen_skynet_cluster_core},
 
     // service library: harbor, multicast, snax, sharedata, sharetable, stm, datasheet
+    {"skynet.sharedata.core", luaopen_skynet_sharedata_core},
 
     // protocols: crypt, md5, sproto, tls
 
