@@ -18,6 +18,7 @@ int luaopen_skynet_cluster_core(lua_State *L);
 // service library
 int luaopen_skynet_sharedata_core(lua_State *L);
 int luaopen_skynet_stm(lua_State *L);
+int luaopen_skynet_datasheet_core(lua_State *L);
 
 // protocols
 

@@ -15,6 +15,7 @@ const luaL_Reg builtin[] = {
     // service library: harbor, multicast, snax, sharedata, sharetable, stm, datasheet
     {"skynet.sharedata.core", luaopen_skynet_sharedata_core},
     {"skynet.stm", luaopen_skynet_stm},
+    {"skynet.datasheet.core", luaopen_skynet_datasheet_core},
 
     // protocols: crypt, md5, sproto, tls
 

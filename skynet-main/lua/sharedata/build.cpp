@@ -7,7 +7,9 @@ namespace sharedata {
 
 namespace {
 
-bool integral(double n) { return std::floor(n) == n && std::isfinite(n); }
+bool integral(double n) {
+    return std::floor(n) == n && std::isfinite(n);
+}
 
 class TableConverter {
   public:

@@ -112,20 +112,11 @@ int lstat(lua_State *L) {
 
 extern "C" int luaopen_skynet_sharedata_core(lua_State *L) {
     const luaL_Reg functions[] = {
-        {"new", lnew},
-        {"incref", lincref},
-        {"decref", ldecref},
-        {"getref", lgetref},
-        {"markdirty", lmarkdirty},
-        {"isdirty", lisdirty},
-        {"box", lbox},
-        {"update", lupdate},
-        {"tree", ltree},
-        {"flush", lflush},
-        {"isproxy", lisproxy},
-        {"copy", lcopy},
-        {"stat", lstat},
-        {nullptr, nullptr},
+        {"new", lnew},       {"incref", lincref},       {"decref", ldecref},
+        {"getref", lgetref}, {"markdirty", lmarkdirty}, {"isdirty", lisdirty},
+        {"box", lbox},       {"update", lupdate},       {"tree", ltree},
+        {"flush", lflush},   {"isproxy", lisproxy},     {"copy", lcopy},
+        {"stat", lstat},     {nullptr, nullptr},
     };
     sharedata::open_proxy_metatable(L);
     lua_createtable(L, 0, sizeof(functions) / sizeof(functions[0]));

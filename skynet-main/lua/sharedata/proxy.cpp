@@ -27,9 +27,13 @@ struct RootProxy {
     Root root;
 };
 
-Proxy *to_proxy(lua_State *L, int index) { return static_cast<Proxy *>(lua_touserdata(L, index)); }
+Proxy *to_proxy(lua_State *L, int index) {
+    return static_cast<Proxy *>(lua_touserdata(L, index));
+}
 
-int absolute(lua_State *L, int index) { return index < 0 ? lua_gettop(L) + index + 1 : index; }
+int absolute(lua_State *L, int index) {
+    return index < 0 ? lua_gettop(L) + index + 1 : index;
+}
 
 void push_scalar(lua_State *L, const Value &v) {
     switch (v.type) {

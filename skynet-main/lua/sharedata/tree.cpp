@@ -69,8 +69,7 @@ uint32_t hash_number(double n) {
 
 namespace {
 
-template <class Match>
-const Slot *probe(std::span<Slot> slots, uint32_t hash, Match match) {
+template <class Match> const Slot *probe(std::span<Slot> slots, uint32_t hash, Match match) {
     if (slots.empty())
         return nullptr;
     size_t mask = slots.size() - 1;
@@ -95,8 +94,9 @@ const Value *Node::find(std::string_view key) const {
 const Value *Node::find(double key) const {
     if (key >= 1 && key <= static_cast<double>(array.size()) && std::floor(key) == key)
         return &array[static_cast<size_t>(key) - 1];
-    const Slot *s = probe(slots, hash_number(key),
-                          [key](const Value &k) { return k.type == Type::number && k.number == key; });
+    const Slot *s = probe(slots, hash_number(key), [key](const Value &k) {
+        return k.type == Type::number && k.number == key;
+    });
     return s ? &s->value : nullptr;
 }
 
@@ -179,7 +179,9 @@ Node *Builder::table(size_t array_size, size_t hash_count) {
     return n;
 }
 
-void Builder::set_array(Node *node, size_t index, const Value &v) { node->array[index] = v; }
+void Builder::set_array(Node *node, size_t index, const Value &v) {
+    node->array[index] = v;
+}
 
 bool Builder::set(Node *node, const Value &key, const Value &v) {
     uint32_t hash = key.type == Type::string ? hash_string(key.text()) : hash_number(key.number);
@@ -211,7 +213,9 @@ std::unique_ptr<Tree> Builder::finish(const Node *root) {
     return std::move(tree_);
 }
 
-Tree::Tree() { trees_alive.fetch_add(1, std::memory_order_relaxed); }
+Tree::Tree() {
+    trees_alive.fetch_add(1, std::memory_order_relaxed);
+}
 
 Tree::~Tree() {
     trees_alive.fetch_sub(1, std::memory_order_relaxed);
@@ -226,7 +230,11 @@ bool Tree::release(Tree *tree) {
     return true;
 }
 
-size_t Tree::live_trees() { return trees_alive.load(std::memory_order_relaxed); }
-size_t Tree::live_bytes() { return bytes_alive.load(std::memory_order_relaxed); }
+size_t Tree::live_trees() {
+    return trees_alive.load(std::memory_order_relaxed);
+}
+size_t Tree::live_bytes() {
+    return bytes_alive.load(std::memory_order_relaxed);
+}
 
 } // namespace sharedata

@@ -45,8 +45,8 @@ struct Slot {
 
 struct Node {
     std::span<Value> array;
-    std::span<Slot> slots;        // open addressing, a power of two long, or empty
-    uint32_t count = 0;          // keys in slots
+    std::span<Slot> slots; // open addressing, a power of two long, or empty
+    uint32_t count = 0;    // keys in slots
 
     const Value *find(std::string_view key) const;
     const Value *find(double key) const;
