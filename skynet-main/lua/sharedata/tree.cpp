@@ -226,7 +226,7 @@ Tree::~Tree() {
 bool Tree::release(Tree *tree) {
     if (tree->refs_.fetch_sub(1, std::memory_order_acq_rel) != 1)
         return false;
-    delete tree;
+    std::unique_ptr<Tree> last(tree);
     return true;
 }
 
