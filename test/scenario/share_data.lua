@@ -160,5 +160,23 @@ skynet.start(function()
 		T.eq(core.stat(), trees, "old tree released by every reader")
 	end)
 
+	T.case("debug_console shrtbl counts the native trees; cmem works", function()
+		local C = require "svc_console_lib"
+		local _, port = C.start_console()
+		local cli = C.connect(port)
+		cli:expect "\n"
+		local out, status = cli:run "shrtbl"
+		T.eq(status, "OK")
+		local trees, bytes
+		for _, line in ipairs(out) do
+			trees = trees or tonumber(line:match "^trees\t(%d+)$")
+			bytes = bytes or tonumber(line:match "^bytes\t(%d+)$")
+		end
+		T.eq(trees, core.stat())
+		T.ok(bytes and bytes > 0, "bytes")
+		_, status = cli:run "cmem"
+		T.eq(status, "OK", "cmem")
+	end)
+
 	T.done()
 end)
