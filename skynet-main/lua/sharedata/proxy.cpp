@@ -156,13 +156,15 @@ void apply_pending(lua_State *L, int proxy) {
 
 void refresh(lua_State *L, int proxy) {
     Root *root = to_proxy(L, proxy)->root;
-    if (root->pending != nullptr && root->tree->dirty())
+    if (root->tree != nullptr && root->pending != nullptr && root->tree->dirty())
         apply_pending(L, proxy);
 }
 
 const Node &node_of(lua_State *L, int proxy) {
     Proxy *p = to_proxy(L, proxy);
     Root *root = p->root;
+    if (root->tree == nullptr) // read from a finalizer after the root's own ran
+        luaL_error(L, "sharedata proxy read after its root was collected");
     if (root->tree->dirty() && root->pending != nullptr)
         apply_pending(L, proxy);
     if (p->node == nullptr) {
