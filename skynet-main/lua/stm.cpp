@@ -88,7 +88,8 @@ Writer *check_writer(lua_State *L) {
 int writer_new(lua_State *L) {
     MessageRef first = message_arg(L, 1);
     auto *w = static_cast<Writer *>(lua_newuserdata(L, sizeof(Writer)));
-    w->obj = new Object(std::move(first)); // NOLINT: owned by its reference count
+    // from here on the object is owned by its reference count
+    w->obj = std::make_unique<Object>(std::move(first)).release();
     luaL_getmetatable(L, "skynet.stm.writer");
     lua_setmetatable(L, -2);
     return 1;
