@@ -158,6 +158,7 @@ TEST_CASE("sharedata.core: build from Lua, proxies in two states, update", "[sha
         collectgarbage()
         collectgarbage()
         assert(core.getref(newtree) == 2)
+        core.decref(newtree)   -- the creator's; b's root holds the last one
     )") == "");
 }
 
@@ -171,7 +172,9 @@ TEST_CASE("sharedata.core: errors on bad data and on writes", "[sharedata]") {
         raises("Invalid key 0.5", core.new, { [0.5] = 1 })
         raises("Invalid key type table", core.new, { [{}] = 1 })
         raises("Unsupport value type userdata", core.new, { io.stdout })
-        local p = core.box(core.new { a = { b = 1 } })
+        local tree = core.new { a = { b = 1 } }
+        local p = core.box(tree)
+        core.decref(tree)
         raises("Error newindex, the key [.a]", function() p.a.c = 1 end)
         assert(core.copy(p, "a").b == 1)
         assert(core.copy(p, "a", "b") == 1)
