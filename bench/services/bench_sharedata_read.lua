@@ -72,6 +72,11 @@ local function memory()
 	skynet.sleep(20)
 	local rss2 = bench.rss_kib()
 	bench.note("sharedata_mem: %d services, RSS %d KiB before they query, %d KiB after", nservices, rss1, rss2)
+	local ok, core = pcall(require, "skynet.sharedata.core")
+	if ok and core.stat then	-- ours only: the one native copy
+		local trees, bytes = core.stat()
+		bench.note("sharedata_mem: %d native trees hold %d KiB", trees, math.floor(bytes / 1024))
+	end
 	bench.result("sharedata_mem", rss2 - rss1, "KiB")
 end
 
