@@ -8,6 +8,25 @@ codecache.mode "OFF"	-- new/update may load a data file that changes between cal
 
 local NORET = {}
 local pool = {}	-- name -> { tree = lightuserdata, watch = { response } }
+local transit = {}	-- tree -> references handed out and not yet confirmed
+
+-- A reference for a reader; it gives it back with "confirm".
+local function give(tree)
+	core.incref(tree)
+	transit[tree] = (transit[tree] or 0) + 1
+	return tree
+end
+
+-- Only references this service handed out can come back: a bad pointer in
+-- a message must not free anything.
+local function take_back(tree)
+	local n = transit[tree]
+	if n == nil then
+		error("sharedatad: unknown tree " .. tostring(tree))
+	end
+	transit[tree] = n > 1 and n - 1 or nil
+	core.decref(tree)
+end
 
 local env_mt = { __index = _G }
 
@@ -44,9 +63,8 @@ end
 -- A reader gets the tree with a reference taken for it; if it has gone
 -- away, the reference is dropped here.
 local function hand_over(response, tree)
-	core.incref(tree)
-	if not response(true, tree) then
-		core.decref(tree)
+	if not response(true, give(tree)) then
+		take_back(tree)
 	end
 end
 
@@ -67,12 +85,11 @@ end
 
 function CMD.query(name)
 	local entry = assert(pool[name], name)
-	core.incref(entry.tree)
-	return entry.tree
+	return give(entry.tree)
 end
 
 function CMD.confirm(tree)
-	core.decref(tree)
+	take_back(tree)
 	return NORET
 end
 
@@ -111,8 +128,7 @@ function CMD.monitor(name, tree)
 		return nil	-- deleted before the reader started watching
 	end
 	if tree ~= entry.tree then
-		core.incref(entry.tree)
-		return entry.tree
+		return give(entry.tree)
 	end
 	local watch = entry.watch
 	if #watch >= (entry.threshold or 16) then

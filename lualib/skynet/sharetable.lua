@@ -59,10 +59,12 @@ local function sharetable_service()
 
 	-- Every tree handed out carries a reference for the reader, which it
 	-- gives back with "confirm" once it holds its own.
+	local transit = {}	-- tree -> references handed out, not yet confirmed
 	local function hand_out(name)
 		local tree = files[name]
 		if tree then
 			core.incref(tree)
+			transit[tree] = (transit[tree] or 0) + 1
 		end
 		return tree
 	end
@@ -85,7 +87,13 @@ local function sharetable_service()
 		return list
 	end
 
+	-- only references handed out here come back: a bad pointer frees nothing
 	function CMD.confirm(tree)
+		local n = transit[tree]
+		if n == nil then
+			error("sharetable: unknown tree " .. tostring(tree))
+		end
+		transit[tree] = n > 1 and n - 1 or nil
 		core.decref(tree)
 	end
 

@@ -160,6 +160,25 @@ skynet.start(function()
 		T.eq(core.stat(), trees, "old tree released by every reader")
 	end)
 
+	T.case("a confirm of a tree not handed out is refused, nothing is freed", function()
+		local c = sharedata.query "conf"
+		local tree = core.tree(c)
+		sharedata.new("before_bogus", {})	-- a round trip: readers' confirms are handled
+		local refs = core.getref(tree)
+		local svc = skynet.uniqueservice "sharedatad"
+		for _ = 1, 3 do
+			skynet.send(svc, "lua", "confirm", tree)
+		end
+		local bogus, sz = skynet.pack "not a tree"
+		skynet.send(svc, "lua", "confirm", bogus)
+		sharedata.new("after_bogus", { ok = true })	-- a round trip: the sends were handled
+		skynet.trash(bogus, sz)
+		T.eq(core.getref(tree), refs, "references unchanged")
+		T.eq(sharedata.query("after_bogus").ok, true)
+		T.eq(c.a, 3)
+		T.eq(skynet.call(reader, "lua", "read", "conf", "a"), 3)
+	end)
+
 	T.case("debug_console shrtbl counts the native trees; cmem works", function()
 		local C = require "svc_console_lib"
 		local _, port = C.start_console()

@@ -51,5 +51,20 @@ skynet.start(function()
 		T.eq(datasheet.query("foobar").b, 4, "still serving")
 	end)
 
+	T.case("a release of a handle not handed out is refused", function()
+		local service = require "skynet.service"
+		local core = require "skynet.sharedata.core"
+		local t = datasheet.query "foobar"
+		local tree = core.tree(t)
+		builder.new("roundtrip1", {})	-- readers' releases are handled
+		local refs = core.getref(tree)
+		local svc = service.query "datasheet"
+		skynet.send(svc, "lua", "release", tree)
+		skynet.send(svc, "lua", "release", tree)
+		builder.new("roundtrip2", {})
+		T.eq(core.getref(tree), refs, "references unchanged")
+		T.eq(t.b, 4)
+	end)
+
 	T.done()
 end)

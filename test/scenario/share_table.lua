@@ -68,5 +68,20 @@ skynet.start(function()
 		T.eq(sharetable.query("cfg").level, 2)
 	end)
 
+	T.case("a confirm of a tree not handed out is refused", function()
+		local service = require "skynet.service"
+		local core = require "skynet.sharedata.core"
+		local t = sharetable.query "cfg"
+		local tree = core.tree(t)
+		sharetable.loadtable("roundtrip1", {})	-- our confirm of the query is handled
+		local refs = core.getref(tree)
+		local svc = service.query "sharetable"
+		skynet.send(svc, "lua", "confirm", tree)
+		skynet.send(svc, "lua", "confirm", tree)
+		sharetable.loadtable("roundtrip2", {})
+		T.eq(core.getref(tree), refs, "references unchanged")
+		T.eq(t.level, 2)
+	end)
+
 	T.done()
 end)

@@ -18,9 +18,21 @@ local function datasheet_service()
 
 	-- A tree in transit carries a reference for its reader, given back by
 	-- "release" once the reader holds its own.
+	local transit = {}	-- tree -> references handed out, not yet released
 	local function hand_out(tree)
 		core.incref(tree)
+		transit[tree] = (transit[tree] or 0) + 1
 		return tree
+	end
+
+	-- only references handed out here come back: a bad pointer frees nothing
+	local function take_back(tree)
+		local n = transit[tree]
+		if n == nil then
+			error("datasheet: unknown handle " .. tostring(tree))
+		end
+		transit[tree] = n > 1 and n - 1 or nil
+		core.decref(tree)
 	end
 
 	function CMD.update(name, tree)
@@ -36,7 +48,7 @@ local function datasheet_service()
 		sheet.watch = {}
 		for _, response in ipairs(watch) do
 			if not response(true, hand_out(tree)) then
-				core.decref(tree)
+				take_back(tree)
 			end
 		end
 		core.decref(old)
@@ -57,7 +69,7 @@ local function datasheet_service()
 	end
 
 	function CMD.release(tree)
-		core.decref(tree)
+		take_back(tree)
 	end
 
 	skynet.dispatch("lua", function(session, _, cmd, ...)
