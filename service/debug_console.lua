@@ -292,6 +292,7 @@ function COMMAND.help()
 		debug = "debug address : debug a lua service",
 		signal = "signal address [sig] : send a signal to a service",
 		cmem = "Show C memory info",
+		shrtbl = "Show the shared tables (sharedata, sharetable, datasheet) in native memory",
 		jmem = "Show jemalloc mem stats",
 		ping = "ping address : time a round trip, in centiseconds",
 		call = "call address lua-args... : skynet.call with lua expressions",
@@ -473,6 +474,12 @@ function COMMAND.cmem()
 	result.total = memory.total()
 	result.block = memory.block()
 	return result
+end
+
+-- The native trees behind sharedata, sharetable and datasheet, process-wide.
+function COMMAND.shrtbl()
+	local trees, bytes = require("skynet.sharedata.core").stat()
+	return { trees = trees, bytes = bytes }
 end
 
 function COMMAND.jmem()

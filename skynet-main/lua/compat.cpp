@@ -391,7 +391,7 @@ int base_setmetatable(lua_State *L) {
 // table that already has one, or a __pairs metamethod reach the C code above.
 // A __metatable decoy table hides the real __pairs; Lua 5.4 would find it.
 const char *const front_chunk = R"lua(
-local raw_setmetatable, raw_pairs, finalizing_setmetatable, meta_pairs = ...
+local raw_setmetatable, raw_pairs, finalizing_setmetatable, meta_pairs, raw_ipairs = ...
 local getmetatable, rawget, type = getmetatable, rawget, type
 local function setmetatable(t, mt)
 	if getmetatable(t) == nil and (type(mt) ~= "table" or rawget(mt, "__gc") == nil) then
@@ -406,7 +406,21 @@ local function pairs(t)
 	end
 	return meta_pairs(t)
 end
-return setmetatable, pairs
+-- Lua 5.3+ ipairs reads through __index (sharedata proxies are userdata)
+local function index_next(t, i)
+	i = i + 1
+	local v = t[i]
+	if v ~= nil then
+		return i, v
+	end
+end
+local function ipairs(t)
+	if getmetatable(t) == nil then
+		return raw_ipairs(t)
+	end
+	return index_next, t, 0
+end
+return setmetatable, pairs, ipairs
 )lua";
 
 int dump_writer(lua_State *, const void *p, size_t sz, void *ud) {
@@ -448,8 +462,10 @@ void install_fronts(lua_State *L, int g) {
 
     lua_getfield(L, g, "next");
     lua_pushcclosure(L, base_pairs, 1);
+    lua_getfield(L, g, "ipairs");
 
-    lua_call(L, 4, 2);
+    lua_call(L, 5, 3);
+    lua_setfield(L, g, "ipairs");
     lua_setfield(L, g, "pairs");
     lua_setfield(L, g, "setmetatable");
 }

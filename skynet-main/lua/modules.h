@@ -20,6 +20,9 @@ int luaopen_skynet_multicast_core(lua_State *L);
 
 // Lua 5.4 syntax (declared in lua54/lua54.h)
 int luaopen_skynet_lua54(lua_State *L);
+int luaopen_skynet_sharedata_core(lua_State *L);
+int luaopen_skynet_stm(lua_State *L);
+int luaopen_skynet_datasheet_core(lua_State *L);
 
 // protocols
 int luaopen_skynet_crypt(lua_State *L);

@@ -17,6 +17,9 @@ const luaL_Reg builtin[] = {
 
     // service library: harbor, multicast, snax, sharedata, sharetable, stm, datasheet
     {"skynet.multicast.core", luaopen_skynet_multicast_core},
+    {"skynet.sharedata.core", luaopen_skynet_sharedata_core},
+    {"skynet.stm", luaopen_skynet_stm},
+    {"skynet.datasheet.core", luaopen_skynet_datasheet_core},
 
     // protocols: crypt, md5, sproto, tls
     {"skynet.crypt", luaopen_skynet_crypt},

@@ -169,6 +169,13 @@ class packer {
         case LUA_TTABLE:
             table(index < 0 ? lua_gettop(L_) + index + 1 : index, depth + 1);
             break;
+        case LUA_TUSERDATA:
+            // a read-only view (a sharedata proxy) is sent as the table it shows
+            if (!luaL_getmetafield(L_, index, "__pairs"))
+                luaL_error(L_, "Unsupport type %s to serialize", lua_typename(L_, type));
+            lua_pop(L_, 1);
+            table(index < 0 ? lua_gettop(L_) + index + 1 : index, depth + 1);
+            break;
         default:
             luaL_error(L_, "Unsupport type %s to serialize", lua_typename(L_, type));
         }

@@ -192,8 +192,16 @@ skynet.start(function()
 		T.eq(cluster.call("self", "@echo", "echo", "alive"), "alive", "still serving")
 	end)
 
-	T.case("snax is not supported", function()
-		T.raises("snax is not supported", cluster.snax, "self", "pingserver")
+	T.case("cluster.snax reaches a snax service by handle", function()
+		if not skynet.getenv "snax" then
+			skynet.setenv("snax", skynet.getenv "root" .. "test/scenario/?.lua")
+		end
+		local snax = require "skynet.snax"
+		local local_obj = snax.newservice("svc_snax_counter")
+		local obj = cluster.snax("self", "svc_snax_counter", local_obj.handle)
+		obj.post.add(2)
+		T.eq(obj.req.get(), 2)
+		T.raises("request svc_snax_counter:nope no exist", function() return obj.req.nope end)
 	end)
 
 	T.done()
