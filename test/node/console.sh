@@ -9,7 +9,7 @@ case "$bin" in /*) ;; *) bin=$root/$bin ;; esac
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
-    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+    for p in "${pids[@]}"; do pkill -9 -P "$p"; kill -9 "$p"; done 2>/dev/null # the node under `timeout` too
     rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -15,6 +15,8 @@ pids=()
 cleanup() {
     local p
     for p in "${pids[@]}"; do
+        # the node under `timeout` first: killing only the wrapper orphans it
+        pkill -9 -P "$p" 2>/dev/null
         kill -9 "$p" 2>/dev/null
         wait "$p" 2>/dev/null
     done

@@ -11,7 +11,7 @@ tmp=$(mktemp -d)
 db_pid=
 node_pid=
 cleanup() {
-    [ -n "$node_pid" ] && kill -9 "$node_pid" 2>/dev/null
+    [ -n "$node_pid" ] && { pkill -9 -P "$node_pid"; kill -9 "$node_pid"; } 2>/dev/null # the node under `timeout` too
     [ -n "$db_pid" ] && kill -CONT "$db_pid" 2>/dev/null && kill -9 "$db_pid" 2>/dev/null
     wait 2>/dev/null
     rm -rf "$tmp"

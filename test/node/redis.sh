@@ -10,7 +10,7 @@ tmp=$(mktemp -d)
 redis_pid=
 node_pid=
 cleanup() {
-    [ -n "$node_pid" ] && kill -9 "$node_pid" 2>/dev/null
+    [ -n "$node_pid" ] && { pkill -9 -P "$node_pid"; kill -9 "$node_pid"; } 2>/dev/null # the node under `timeout` too
     [ -n "$redis_pid" ] && kill -CONT "$redis_pid" 2>/dev/null && kill -9 "$redis_pid" 2>/dev/null
     wait 2>/dev/null
     rm -rf "$tmp"

@@ -11,7 +11,7 @@ tmp=$(mktemp -d)
 pids=()
 node_pid=
 cleanup() {
-    [ -n "$node_pid" ] && kill -9 "$node_pid" 2>/dev/null
+    [ -n "$node_pid" ] && { pkill -9 -P "$node_pid"; kill -9 "$node_pid"; } 2>/dev/null # the node under `timeout` too
     for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
     wait 2>/dev/null
     rm -rf "$tmp"
