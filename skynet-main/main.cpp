@@ -6,6 +6,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 namespace {
@@ -33,6 +34,7 @@ bool read_config(skynet_config &config) {
     }
     config.logservice = skynet_env_optstring("logservice", "logger");
     config.profile = skynet_env_optboolean("profile", true);
+    config.logdrain = std::atof(skynet_env_optstring("logdrain", "5").c_str());
     return true;
 }
 

@@ -8,6 +8,7 @@
 #include "module.h"
 #include "monitor.h"
 #include "mq.h"
+#include "shutdown.h"
 #include "socket_server.h"
 #include "timer.h"
 
@@ -31,7 +32,6 @@ volatile std::sig_atomic_t SIG_TERM = 0;
 
 std::atomic<uint32_t> bootstrap_handle{0};
 std::atomic<bool> bootstrap_failed{false};
-std::string bootstrap_cmdline;
 
 struct scheduler {
     int count = 0;
@@ -75,27 +75,27 @@ void signal_logger() {
     }
 }
 
-// SIGTERM/SIGINT: retire every service but the logger, let the logger drain
-// what they logged, then retire it so the node ends with exit code 0.
-void shutdown_step() {
-    static int phase = 0;
+// Only the logger is left (upstream would idle forever): stop the node.
+bool only_logger_left() {
+    if (skynet_context_total() != 1)
+        return false;
     uint32_t logger = skynet_handle_findname("logger");
-    if (phase == 0) {
-        if (bootstrap_failed)
-            skynet_error(nullptr, "Bootstrap error : %s", bootstrap_cmdline.c_str());
-        else
-            skynet_error(nullptr, "Shutdown requested by signal");
-        skynet_handle_retireall_except(logger);
-        phase = 1;
-        return;
-    }
     skynet_context *ctx = logger ? skynet_handle_grab(logger) : nullptr;
     if (ctx == nullptr)
-        return;
-    bool drained = skynet_mq_length(ctx->queue) == 0;
+        return false;
     skynet_context_release(ctx);
-    if (drained && skynet_context_total() <= 1)
-        skynet_handle_retire(logger);
+    return skynet_context_total() == 1;
+}
+
+void check_stop() {
+    if (SIG_TERM)
+        skynet_shutdown_request(stop_reason::signal);
+    if (bootstrap_failed)
+        skynet_shutdown_request(stop_reason::bootstrap_error);
+    if (skynet_shutdown_reason() == stop_reason::none && only_logger_left())
+        skynet_shutdown_request(stop_reason::last_service);
+    if (skynet_shutdown_reason() != stop_reason::none)
+        skynet_shutdown_step();
 }
 
 void wakeup(int busy) {
@@ -114,8 +114,7 @@ void thread_timer() {
             SIG_HUP = 0;
             signal_logger();
         }
-        if (SIG_TERM || bootstrap_failed)
-            shutdown_step();
+        check_stop();
     }
     skynet_socket_exit();
     std::lock_guard guard(S->mutex);
@@ -187,17 +186,15 @@ void start_threads(int thread) {
     S = nullptr;
 }
 
-bool bootstrap(skynet_context *logger, const std::string &cmdline) {
+// A bootstrap that cannot start still runs the threads: the stop sequence
+// writes what was logged, bounded by the drain time, and the node exits 1.
+void bootstrap(const std::string &cmdline) {
     std::string name = cmdline.substr(0, cmdline.find(' '));
     std::string args = name.size() < cmdline.size() ? cmdline.substr(name.size() + 1) : "";
-    bootstrap_cmdline = cmdline;
-    if (skynet_context *ctx = skynet_context_new(name.c_str(), args.c_str())) {
+    if (skynet_context *ctx = skynet_context_new(name.c_str(), args.c_str()))
         bootstrap_handle = skynet_context_handle(ctx);
-        return true;
-    }
-    skynet_error(nullptr, "Bootstrap error : %s\n", cmdline.c_str());
-    skynet_context_dispatchall(logger);
-    return false;
+    else
+        bootstrap_failed = true;
 }
 
 } // namespace
@@ -231,8 +228,8 @@ int skynet_start(const skynet_config &config) {
         std::exit(1);
     }
     skynet_handle_namehandle(skynet_context_handle(ctx), "logger");
-    if (!bootstrap(ctx, config.bootstrap))
-        std::exit(1);
+    skynet_shutdown_init(config.logdrain, config.bootstrap);
+    bootstrap(config.bootstrap);
 
     start_threads(config.thread);
 
