@@ -24,6 +24,7 @@ TEST_OBJ := $(TEST_SRC:%.cpp=$(BUILD)/%.o)
 EXAMPLE_SO := $(patsubst examples/csrc/%.c,examples/cservice/%.so,$(wildcard examples/csrc/*.c))
 
 .PHONY: all deps run test unit scenarios cluster-tests asan tsan bench fuzz clean install
+.PHONY: soak check
 
 all: $(BIN) $(EXAMPLE_SO)
 
@@ -61,6 +62,16 @@ asan:
 tsan:
 	@$(MAKE) --no-print-directory BUILD=build-tsan BIN=build-tsan/skynet OPT=-O1 SAN="-fsanitize=thread -Wno-maybe-uninitialized -Wno-tsan" all build-tsan/unit-tests
 	@./test/run_all.sh build-tsan build-tsan/skynet
+
+# The full soak (test/cluster/soak.sh): 10 minutes; `make test` runs its 60 s form.
+soak: all
+	SOAK_SECONDS=$${SOAK_SECONDS:-600} timeout -k 5 $$(( $${SOAK_SECONDS:-600} + 300 )) test/cluster/soak.sh ./skynet
+
+# What CI runs (.ci/run): every test, then again under ASan+UBSan and under TSan.
+check:
+	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory tsan
 
 # Each test/fuzz/<name>.cpp defines LLVMFuzzerTestOneInput and links against the core.
 FUZZ_SRC := $(wildcard test/fuzz/*.cpp)
