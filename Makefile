@@ -92,9 +92,18 @@ build-fuzz/fuzz-%: $(BUILD)/test/fuzz/%.o $(CORE_OBJ)
 bench: deps all
 	@./bench/run.sh
 
+# The binary and its Lua trees in lib/skynet/ (snlua finds lualib/ and
+# service/ next to the executable), bin/skynet a link to it, an example config
+# and start service under share/skynet/ (see examples/systemd/).
+PREFIX ?= /usr/local
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 skynet $(DESTDIR)$(PREFIX)/bin/skynet
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/skynet $(DESTDIR)$(PREFIX)/share/skynet/examples
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/lib/skynet/skynet
+	ln -sf ../lib/skynet/skynet $(DESTDIR)$(PREFIX)/bin/skynet
+	cp -R lualib service $(DESTDIR)$(PREFIX)/lib/skynet/
+	sed 's|@PREFIX@|$(PREFIX)|g' examples/systemd/config > $(DESTDIR)$(PREFIX)/share/skynet/config.example
+	sed 's|@PREFIX@|$(PREFIX)|g' examples/systemd/skynet.service > $(DESTDIR)$(PREFIX)/share/skynet/skynet.service
+	install -m 644 examples/systemd/main.lua $(DESTDIR)$(PREFIX)/share/skynet/examples/main.lua
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz skynet examples/cservice

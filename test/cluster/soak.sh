@@ -7,6 +7,8 @@
 # Usage: test/cluster/soak.sh <skynet-binary>   (SOAK_SECONDS, default 60;
 # `make soak` runs 600)
 SOAK_SECONDS=${SOAK_SECONDS:-60}
+# a sanitizer build (make asan / make tsan) runs several times slower
+case "${1:-}" in *asan*|*tsan*) SOAK_MAX_WAIT=${SOAK_MAX_WAIT:-5} ;; esac
 SOAK_MAX_WAIT=${SOAK_MAX_WAIT:-1}
 export CLUSTER_NODE_TIMEOUT=$((SOAK_SECONDS + 180))
 source "$(dirname "$0")/common.bash"
