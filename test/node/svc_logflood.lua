@@ -10,7 +10,10 @@ local function flood()
 	for i = 1, lines do
 		skynet.error(string.format("FLOOD %08d %s", i, pad))
 	end
-	print("FLOODED " .. lines)
+	local f = io.open "/proc/self/status"
+	local hwm = f and f:read("*a"):match "VmHWM:%s*(%d+)"
+	if f then f:close() end
+	print("FLOODED " .. lines .. " peak " .. tostring(hwm) .. " KiB")
 end
 
 if after == "error" then
@@ -40,6 +43,15 @@ skynet.start(function()
 		skynet.abort()
 	elseif after == "exit" then
 		skynet.exit()
+	elseif after == "tick" then
+		skynet.fork(function()
+			local n = 0
+			while true do
+				n = n + 1
+				skynet.error("tick " .. n)
+				skynet.sleep(1)
+			end
+		end)
 	end
 	-- "wait": the test sends a signal
 end)
