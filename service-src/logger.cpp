@@ -46,7 +46,8 @@ struct logger {
     logger_options opt;
     std::shared_ptr<spdlog::logger> out;
     time_prefix clock;
-    std::string line; // reused for every line: no allocation per line
+    std::string line;     // reused for every line: no allocation per line
+    size_t unwritten = 0; // lines counted, not written, once the drain time is over
 };
 
 // "10M", "512K", "1G" or plain bytes.
@@ -158,6 +159,25 @@ void reopen(logger &inst) {
     }
 }
 
+bool mailbox_empty(const logger &inst) {
+    return skynet_mq_length(inst.ctx->queue) == 0;
+}
+
+// The node is stopping and its drain time is over: count what is left, and
+// say so once the mailbox is empty.
+void skip_line(logger &inst) {
+    ++inst.unwritten;
+    if (!mailbox_empty(inst))
+        return;
+    std::string text =
+        "Shutdown: " + std::to_string(inst.unwritten) +
+        " log lines not written (logdrain = " + skynet_env_get("logdrain").value_or("5") +
+        " s elapsed)";
+    write_line(inst, 0, text);
+    inst.out->flush();
+    inst.unwritten = 0;
+}
+
 int logger_cb(skynet_context *, void *ud, int type, int, uint32_t source, const void *msg,
               size_t sz) {
     auto &inst = *static_cast<logger *>(ud);
@@ -166,10 +186,14 @@ int logger_cb(skynet_context *, void *ud, int type, int, uint32_t source, const 
         reopen(inst);
         break;
     case PTYPE_TEXT:
-        write_line(inst, source, std::string_view(static_cast<const char *>(msg), sz));
         skynet_log_consumed(sz);
+        if (!skynet_log_writing()) {
+            skip_line(inst);
+            break;
+        }
+        write_line(inst, source, std::string_view(static_cast<const char *>(msg), sz));
         report_dropped(inst);
-        if (skynet_mq_length(inst.ctx->queue) == 0)
+        if (mailbox_empty(inst))
             inst.out->flush();
         break;
     }

@@ -18,6 +18,7 @@ std::atomic<uint32_t> logger{0};
 std::atomic<size_t> limit{0};
 std::atomic<int64_t> pending{0};
 std::atomic<size_t> dropped{0};
+std::atomic<bool> writing{true};
 
 bool over_limit(size_t len) {
     size_t bound = limit.load(std::memory_order_relaxed);
@@ -69,6 +70,14 @@ void skynet_log_limit(size_t bytes) {
 void skynet_log_consumed(size_t sz) {
     if (limit.load(std::memory_order_relaxed))
         pending.fetch_sub(static_cast<int64_t>(sz), std::memory_order_relaxed);
+}
+
+void skynet_log_stop_writing() {
+    writing.store(false);
+}
+
+int skynet_log_writing() {
+    return writing.load(std::memory_order_relaxed);
 }
 
 size_t skynet_log_take_dropped() {

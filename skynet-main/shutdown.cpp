@@ -2,9 +2,11 @@
 
 #include "context.h"
 #include "handle.h"
+#include "log.h"
 #include "mq.h"
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 
 namespace {
@@ -44,18 +46,6 @@ void log_reason(stop_reason why) {
     }
 }
 
-// Throws away what the logger still holds; a worker may be writing lines from
-// the same queue meanwhile, each message goes to exactly one of us.
-int discard_backlog(message_queue *q) {
-    int n = 0;
-    skynet_message msg;
-    while (skynet_mq_pop(q, &msg) == 0) {
-        skynet_free(msg.data);
-        ++n;
-    }
-    return n;
-}
-
 // Where the logger's backlog stands: -1 when the logger is gone.
 int logger_backlog(uint32_t logger) {
     skynet_context *ctx = logger ? skynet_handle_grab(logger) : nullptr;
@@ -66,15 +56,16 @@ int logger_backlog(uint32_t logger) {
     return n;
 }
 
-void give_up_draining(uint32_t logger) {
-    skynet_context *ctx = skynet_handle_grab(logger);
-    if (ctx == nullptr)
-        return;
-    int lost = discard_backlog(ctx->queue);
-    skynet_context_release(ctx);
-    if (lost > 0)
-        skynet_error(nullptr, "Shutdown: %d log lines not written (logdrain = %.3g s elapsed)",
-                     lost, static_cast<double>(drain_cs) / 100.0);
+// The built-in logger counts what is left and writes that count as its last
+// line; another log service gets what it has, and the rest is counted here.
+void give_up_draining() {
+    skynet_log_stop_writing();
+}
+
+void report_lost(int backlog) {
+    if (backlog > 0)
+        std::fprintf(stderr, "Shutdown: %d log lines not written (logdrain = %.3g s elapsed)\n",
+                     backlog, static_cast<double>(drain_cs) / 100.0);
 }
 
 } // namespace
@@ -117,17 +108,18 @@ void skynet_shutdown_step() {
         if (!drained && skynet_now() < seq.deadline)
             return;
         if (!drained)
-            give_up_draining(logger);
-        seq.deadline = skynet_now() + 100;
+            give_up_draining();
+        seq.deadline = skynet_now() + 300;
         seq.at = stop_sequence::phase::final_line;
         return;
     }
     case stop_sequence::phase::final_line: {
-        // Retire straight from here only once the last lines are written (or a
-        // second more has passed): what is still queued at retire is lost.
+        // Retire only once the last lines are written or skipped (or three
+        // seconds more have passed): what is still queued at retire is lost.
         int backlog = logger_backlog(logger);
         if (backlog > 0 && skynet_now() < seq.deadline)
             return;
+        report_lost(backlog);
         if (logger)
             skynet_handle_retire(logger);
         seq.at = stop_sequence::phase::done;
