@@ -113,7 +113,7 @@ skynet.start(function()
 	if skynet.getenv "soak_victim" then
 		return
 	end
-	T.step "stop"
+	T.step("stop", (tonumber(skynet.getenv "soak_seconds") + 300) * 100)
 	running = false
 	skynet.sleep(300)	-- calls in flight finish (each is bounded)
 	report()

@@ -17,7 +17,7 @@ map=$cl_tmp/clustermap.lua
 read -r p1 p2 p3 <<<"$(free_ports 3)"
 cluster_map "$map" n1="$p1" n2="$p2" n3="$p3"
 common=("cluster = \"$map\"" 'thread = 2' 'soak_nodes = "n1 n2 n3"' "soak_max_wait = $SOAK_MAX_WAIT"
-    'soak_pause = 1')
+    'soak_pause = 1' "soak_seconds = $SOAK_SECONDS")
 
 rss_kib() { sed -n 's/^VmRSS:[^0-9]*\([0-9]*\).*/\1/p' "/proc/${cl_pid[$1]}/status" 2>/dev/null; }
 fds() { ls "/proc/${cl_pid[$1]}/fd" 2>/dev/null | wc -l; }
