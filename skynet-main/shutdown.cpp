@@ -20,6 +20,7 @@ struct stop_sequence {
     enum class phase { retire_services, drain, final_line, done };
     phase at = phase::retire_services;
     uint64_t deadline = 0;
+    int backlog = 0; // final_line: the logger's backlog when it last shrank
 };
 stop_sequence seq;
 
@@ -109,14 +110,20 @@ void skynet_shutdown_step() {
             return;
         if (!drained)
             give_up_draining();
-        seq.deadline = skynet_now() + 300;
+        seq.deadline = skynet_now() + 100;
+        seq.backlog = backlog;
         seq.at = stop_sequence::phase::final_line;
         return;
     }
     case stop_sequence::phase::final_line: {
-        // Retire only once the last lines are written or skipped (or three
-        // seconds more have passed): what is still queued at retire is lost.
+        // Retire only once the last lines are written or skipped, or the
+        // logger made no progress for a second (stuck in a write): what is
+        // still queued at retire is lost.
         int backlog = logger_backlog(logger);
+        if (backlog > 0 && backlog < seq.backlog) {
+            seq.backlog = backlog;
+            seq.deadline = skynet_now() + 100;
+        }
         if (backlog > 0 && skynet_now() < seq.deadline)
             return;
         report_lost(backlog);

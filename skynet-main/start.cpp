@@ -27,8 +27,11 @@ thread_local skynet_monitor *t_monitor = nullptr;
 
 namespace {
 
-volatile std::sig_atomic_t SIG_HUP = 0;
-volatile std::sig_atomic_t SIG_TERM = 0;
+// Set by the signal handlers (on whatever thread the signal lands), read by
+// the timer thread: lock-free atomics, safe in a handler and across threads.
+std::atomic<bool> SIG_HUP{false};
+std::atomic<bool> SIG_TERM{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
 
 std::atomic<uint32_t> bootstrap_handle{0};
 std::atomic<bool> bootstrap_failed{false};
@@ -45,10 +48,10 @@ struct scheduler {
 scheduler *S = nullptr;
 
 void handle_hup(int) {
-    SIG_HUP = 1;
+    SIG_HUP.store(true, std::memory_order_relaxed);
 }
 void handle_term(int) {
-    SIG_TERM = 1;
+    SIG_TERM.store(true, std::memory_order_relaxed);
 }
 
 void install_signals() {
@@ -88,7 +91,7 @@ bool only_logger_left() {
 }
 
 void check_stop() {
-    if (SIG_TERM)
+    if (SIG_TERM.load(std::memory_order_relaxed))
         skynet_shutdown_request(stop_reason::signal);
     if (bootstrap_failed)
         skynet_shutdown_request(stop_reason::bootstrap_error);
@@ -110,8 +113,7 @@ void thread_timer() {
         skynet_socket_updatetime();
         wakeup(S->count - 1);
         std::this_thread::sleep_for(std::chrono::microseconds(2500));
-        if (SIG_HUP) {
-            SIG_HUP = 0;
+        if (SIG_HUP.exchange(false, std::memory_order_relaxed)) {
             signal_logger();
         }
         check_stop();
