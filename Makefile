@@ -24,6 +24,7 @@ TEST_OBJ := $(TEST_SRC:%.cpp=$(BUILD)/%.o)
 EXAMPLE_SO := $(patsubst examples/csrc/%.c,examples/cservice/%.so,$(wildcard examples/csrc/*.c))
 
 .PHONY: all deps run test unit scenarios cluster-tests asan tsan bench fuzz clean install
+.PHONY: soak check
 
 all: $(BIN) $(EXAMPLE_SO)
 
@@ -62,6 +63,16 @@ tsan:
 	@$(MAKE) --no-print-directory BUILD=build-tsan BIN=build-tsan/skynet OPT=-O1 SAN="-fsanitize=thread -Wno-maybe-uninitialized -Wno-tsan" all build-tsan/unit-tests
 	@./test/run_all.sh build-tsan build-tsan/skynet
 
+# The full soak (test/cluster/soak.sh): 10 minutes; `make test` runs its 60 s form.
+soak: all
+	SOAK_SECONDS=$${SOAK_SECONDS:-600} timeout -k 5 $$(( $${SOAK_SECONDS:-600} + 300 )) test/cluster/soak.sh ./skynet
+
+# What CI runs (.ci/run): every test, then again under ASan+UBSan and under TSan.
+check:
+	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory tsan
+
 # Each test/fuzz/<name>.cpp defines LLVMFuzzerTestOneInput and links against the core.
 FUZZ_SRC := $(wildcard test/fuzz/*.cpp)
 FUZZ_BIN := $(FUZZ_SRC:test/fuzz/%.cpp=build-fuzz/fuzz-%)
@@ -81,9 +92,18 @@ build-fuzz/fuzz-%: $(BUILD)/test/fuzz/%.o $(CORE_OBJ)
 bench: deps all
 	@./bench/run.sh
 
+# The binary and its Lua trees in lib/skynet/ (snlua finds lualib/ and
+# service/ next to the executable), bin/skynet a link to it, an example config
+# and start service under share/skynet/ (see examples/systemd/).
+PREFIX ?= /usr/local
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 skynet $(DESTDIR)$(PREFIX)/bin/skynet
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/skynet $(DESTDIR)$(PREFIX)/share/skynet/examples
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/lib/skynet/skynet
+	ln -sf ../lib/skynet/skynet $(DESTDIR)$(PREFIX)/bin/skynet
+	cp -R lualib service $(DESTDIR)$(PREFIX)/lib/skynet/
+	sed 's|@PREFIX@|$(PREFIX)|g' examples/systemd/config > $(DESTDIR)$(PREFIX)/share/skynet/config.example
+	sed 's|@PREFIX@|$(PREFIX)|g' examples/systemd/skynet.service > $(DESTDIR)$(PREFIX)/share/skynet/skynet.service
+	install -m 644 examples/systemd/main.lua $(DESTDIR)$(PREFIX)/share/skynet/examples/main.lua
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz skynet examples/cservice

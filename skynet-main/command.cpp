@@ -3,6 +3,7 @@
 #include "env.h"
 #include "handle.h"
 #include "log.h"
+#include "shutdown.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -130,7 +131,7 @@ const char *cmd_starttime(skynet_context *ctx, const char *) {
 }
 
 const char *cmd_abort(skynet_context *, const char *) {
-    skynet_handle_retireall();
+    skynet_shutdown_request(stop_reason::abort);
     return nullptr;
 }
 

@@ -14,6 +14,24 @@ namespace {
 
 std::atomic<uint32_t> logger{0};
 
+// Bytes queued to the logger and not yet written, against `limit`.
+std::atomic<size_t> limit{0};
+std::atomic<int64_t> pending{0};
+std::atomic<size_t> dropped{0};
+std::atomic<bool> writing{true};
+
+bool over_limit(size_t len) {
+    size_t bound = limit.load(std::memory_order_relaxed);
+    if (bound == 0)
+        return false;
+    int64_t now = pending.fetch_add(static_cast<int64_t>(len), std::memory_order_relaxed);
+    if (now + static_cast<int64_t>(len) <= static_cast<int64_t>(bound))
+        return false;
+    pending.fetch_sub(static_cast<int64_t>(len), std::memory_order_relaxed);
+    dropped.fetch_add(1, std::memory_order_relaxed);
+    return true;
+}
+
 uint32_t logger_handle() {
     uint32_t log = logger.load(std::memory_order_relaxed);
     if (log == 0) {
@@ -25,6 +43,10 @@ uint32_t logger_handle() {
 
 // Hands `data` (skynet_malloc'd, len bytes) to the logger.
 void send_to_logger(uint32_t log, skynet_context *context, char *data, size_t len) {
+    if (over_limit(len)) {
+        skynet_free(data);
+        return;
+    }
     skynet_message smsg;
     smsg.source = context ? skynet_context_handle(context) : 0;
     smsg.session = 0;
@@ -33,11 +55,36 @@ void send_to_logger(uint32_t log, skynet_context *context, char *data, size_t le
     if (skynet_context_push(log, &smsg) != 0) {
         // The logger is gone (retired or restarted): look it up again next time.
         logger.store(0, std::memory_order_relaxed);
+        if (limit.load(std::memory_order_relaxed))
+            pending.fetch_sub(static_cast<int64_t>(len), std::memory_order_relaxed);
         skynet_free(data);
     }
 }
 
 } // namespace
+
+void skynet_log_limit(size_t bytes) {
+    limit.store(bytes);
+}
+
+void skynet_log_consumed(size_t sz) {
+    if (limit.load(std::memory_order_relaxed))
+        pending.fetch_sub(static_cast<int64_t>(sz), std::memory_order_relaxed);
+}
+
+void skynet_log_stop_writing() {
+    writing.store(false);
+}
+
+int skynet_log_writing() {
+    return writing.load(std::memory_order_relaxed);
+}
+
+size_t skynet_log_take_dropped() {
+    if (dropped.load(std::memory_order_relaxed) == 0)
+        return 0;
+    return dropped.exchange(0, std::memory_order_relaxed);
+}
 
 void skynet_error_string(skynet_context *context, const char *s, size_t len) {
     uint32_t log = logger_handle();

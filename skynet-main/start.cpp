@@ -8,6 +8,7 @@
 #include "module.h"
 #include "monitor.h"
 #include "mq.h"
+#include "shutdown.h"
 #include "socket_server.h"
 #include "timer.h"
 
@@ -26,12 +27,14 @@ thread_local skynet_monitor *t_monitor = nullptr;
 
 namespace {
 
-volatile std::sig_atomic_t SIG_HUP = 0;
-volatile std::sig_atomic_t SIG_TERM = 0;
+// Set by the signal handlers (on whatever thread the signal lands), read by
+// the timer thread: lock-free atomics, safe in a handler and across threads.
+std::atomic<bool> SIG_HUP{false};
+std::atomic<bool> SIG_TERM{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
 
 std::atomic<uint32_t> bootstrap_handle{0};
 std::atomic<bool> bootstrap_failed{false};
-std::string bootstrap_cmdline;
 
 struct scheduler {
     int count = 0;
@@ -45,10 +48,10 @@ struct scheduler {
 scheduler *S = nullptr;
 
 void handle_hup(int) {
-    SIG_HUP = 1;
+    SIG_HUP.store(true, std::memory_order_relaxed);
 }
 void handle_term(int) {
-    SIG_TERM = 1;
+    SIG_TERM.store(true, std::memory_order_relaxed);
 }
 
 void install_signals() {
@@ -75,27 +78,27 @@ void signal_logger() {
     }
 }
 
-// SIGTERM/SIGINT: retire every service but the logger, let the logger drain
-// what they logged, then retire it so the node ends with exit code 0.
-void shutdown_step() {
-    static int phase = 0;
+// Only the logger is left (upstream would idle forever): stop the node.
+bool only_logger_left() {
+    if (skynet_context_total() != 1)
+        return false;
     uint32_t logger = skynet_handle_findname("logger");
-    if (phase == 0) {
-        if (bootstrap_failed)
-            skynet_error(nullptr, "Bootstrap error : %s", bootstrap_cmdline.c_str());
-        else
-            skynet_error(nullptr, "Shutdown requested by signal");
-        skynet_handle_retireall_except(logger);
-        phase = 1;
-        return;
-    }
     skynet_context *ctx = logger ? skynet_handle_grab(logger) : nullptr;
     if (ctx == nullptr)
-        return;
-    bool drained = skynet_mq_length(ctx->queue) == 0;
+        return false;
     skynet_context_release(ctx);
-    if (drained && skynet_context_total() <= 1)
-        skynet_handle_retire(logger);
+    return skynet_context_total() == 1;
+}
+
+void check_stop() {
+    if (SIG_TERM.load(std::memory_order_relaxed))
+        skynet_shutdown_request(stop_reason::signal);
+    if (bootstrap_failed)
+        skynet_shutdown_request(stop_reason::bootstrap_error);
+    if (skynet_shutdown_reason() == stop_reason::none && only_logger_left())
+        skynet_shutdown_request(stop_reason::last_service);
+    if (skynet_shutdown_reason() != stop_reason::none)
+        skynet_shutdown_step();
 }
 
 void wakeup(int busy) {
@@ -110,12 +113,10 @@ void thread_timer() {
         skynet_socket_updatetime();
         wakeup(S->count - 1);
         std::this_thread::sleep_for(std::chrono::microseconds(2500));
-        if (SIG_HUP) {
-            SIG_HUP = 0;
+        if (SIG_HUP.exchange(false, std::memory_order_relaxed)) {
             signal_logger();
         }
-        if (SIG_TERM || bootstrap_failed)
-            shutdown_step();
+        check_stop();
     }
     skynet_socket_exit();
     std::lock_guard guard(S->mutex);
@@ -187,17 +188,15 @@ void start_threads(int thread) {
     S = nullptr;
 }
 
-bool bootstrap(skynet_context *logger, const std::string &cmdline) {
+// A bootstrap that cannot start still runs the threads: the stop sequence
+// writes what was logged, bounded by the drain time, and the node exits 1.
+void bootstrap(const std::string &cmdline) {
     std::string name = cmdline.substr(0, cmdline.find(' '));
     std::string args = name.size() < cmdline.size() ? cmdline.substr(name.size() + 1) : "";
-    bootstrap_cmdline = cmdline;
-    if (skynet_context *ctx = skynet_context_new(name.c_str(), args.c_str())) {
+    if (skynet_context *ctx = skynet_context_new(name.c_str(), args.c_str()))
         bootstrap_handle = skynet_context_handle(ctx);
-        return true;
-    }
-    skynet_error(nullptr, "Bootstrap error : %s\n", cmdline.c_str());
-    skynet_context_dispatchall(logger);
-    return false;
+    else
+        bootstrap_failed = true;
 }
 
 } // namespace
@@ -231,8 +230,8 @@ int skynet_start(const skynet_config &config) {
         std::exit(1);
     }
     skynet_handle_namehandle(skynet_context_handle(ctx), "logger");
-    if (!bootstrap(ctx, config.bootstrap))
-        std::exit(1);
+    skynet_shutdown_init(config.logdrain, config.bootstrap);
+    bootstrap(config.bootstrap);
 
     start_threads(config.thread);
 

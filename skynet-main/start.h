@@ -14,6 +14,7 @@ struct skynet_config {
     std::string logger; // empty: stdout
     bool has_logger = false;
     std::string logservice;
+    double logdrain = 5; // seconds the logger may take to write its backlog at stop
 };
 
 // Runs the node until its last service exits; returns the process exit code.
