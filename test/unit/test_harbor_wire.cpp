@@ -110,7 +110,7 @@ TEST_CASE("harbor reader: a length of 16 MiB or more, or shorter than the traile
 
 TEST_CASE("harbor reader: a packet cut short keeps its body until freed", "[harbor]") {
     auto f = framed("partial", {1, 2, 3});
-    f.resize(f.size() - 4);
+    f.erase(f.end() - 4, f.end()); // not resize: GCC -O1 (ASan build) misjudges its bound
     reader r(false);
     auto got = feed(r, f, 3);
     CHECK(got.empty()); // the reader frees the partial body (checked under ASan)

@@ -403,9 +403,8 @@ TEST_CASE("translation speed", "[lua54]") {
     });
     std::printf("# lua54 translation %.0f MB/s, scan of unchanged source %.0f MB/s\n",
                 translate_rate, scan_rate);
-    // Lax floors: the machine may be loaded; the figure is what is reported.
-    CHECK(translate_rate > 5);
-    CHECK(scan_rate > 5);
+    // Speed is a bench figure (lua54_translate), not an assertion: a loaded or
+    // sanitized build may be far slower. This case checks the outcomes above.
     lua_state s;
     CHECK(s.eval(code.substr(0, 0) + src + "return 'ok'") == "ok");
 }
