@@ -57,7 +57,10 @@ test: deps
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/skynet OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -Wno-maybe-uninitialized" all build-asan/unit-tests
-	@./test/run_all.sh build-asan build-asan/skynet
+	@# A node leaves what is in flight at exit (queued messages, unread socket
+	@# buffers, shared trees its live services hold) to the process's end, as
+	@# upstream does: no leak report for the nodes, only for the unit tests.
+	@ASAN_OPTIONS=detect_leaks=0 ./test/run_all.sh build-asan build-asan/skynet
 
 tsan:
 	@$(MAKE) --no-print-directory BUILD=build-tsan BIN=build-tsan/skynet OPT=-O1 SAN="-fsanitize=thread -Wno-maybe-uninitialized -Wno-tsan" all build-tsan/unit-tests

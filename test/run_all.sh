@@ -20,7 +20,8 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 echo "== unit tests"
-timeout -k 5 600 "$build/unit-tests" >"$log" 2>&1
+# (leak checks stay on for the unit tests under ASan; see the Makefile's asan)
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1 timeout -k 5 600 "$build/unit-tests" >"$log" 2>&1
 rc=$?
 cat "$log"
 # Catch2 v2 summary: "All tests passed (A assertions in T test cases)" or
