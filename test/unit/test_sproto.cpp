@@ -308,3 +308,76 @@ TEST_CASE("sproto: extra upstream vectors", "[sproto]") {
     CHECK(seen["decode"] >= 20);
     CHECK(seen["request"] >= 10);
 }
+
+TEST_CASE("sproto: random round trips", "[sproto]") {
+    SprotoLua lua;
+    CHECK(lua.run(R"(
+        local sp = sproto.parse [[
+            .Item { id 0 : integer  name 1 : string  price 2 : integer(2) }
+            .Person {
+                name 0 : string
+                id 1 : integer
+                alive 3 : boolean
+                score 4 : double
+                tags 5 : *string
+                nums 6 : *integer
+                flags 7 : *boolean
+                items 9 : *Item(id)
+                dict 10 : *Pair()
+                friends 12 : *Person
+                blob 40 : binary
+                .Pair { k 0 : string  v 1 : integer }
+            }
+        ]]
+        math.randomseed(11)
+        local function bytes(n)
+            local t = {}
+            for i = 1, n do t[i] = string.char(math.random(0, 255)) end
+            return table.concat(t)
+        end
+        local function int()
+            local r = math.random(1, 4)
+            if r == 1 then return math.random(0, 32766) end
+            if r == 2 then return math.random(-2147483648, 2147483647) end
+            if r == 3 then return (math.random(0, 2^20) - 2^19) * 2^32 + math.random(0, 2^32 - 1) end
+            return -math.random(1, 100)
+        end
+        local function person(depth)
+            local p = {}
+            if math.random() < 0.8 then p.name = bytes(math.random(0, 20)) end
+            if math.random() < 0.8 then p.id = int() end
+            if math.random() < 0.5 then p.alive = math.random() < 0.5 end
+            if math.random() < 0.5 then p.score = (math.random() - 0.5) * 1e6 end
+            if math.random() < 0.5 then
+                p.tags, p.nums, p.flags = {}, {}, {}
+                for i = 1, math.random(0, 5) do
+                    p.tags[i], p.nums[i], p.flags[i] = bytes(i), int(), i % 2 == 0
+                end
+            end
+            if math.random() < 0.5 then
+                p.items, p.dict = {}, {}
+                for i = 1, math.random(0, 4) do
+                    local id = int()
+                    p.items[id] = { id = id, name = "n" .. i, price = math.random(0, 99999) / 100 }
+                    p.dict["k" .. i] = int()
+                end
+            end
+            if depth < 3 and math.random() < 0.3 then
+                p.friends = {}
+                for i = 1, math.random(1, 3) do p.friends[i] = person(depth + 1) end
+            end
+            if math.random() < 0.2 then p.blob = bytes(math.random(0, 3000)) end
+            return p
+        end
+        for i = 1, 500 do
+            local p = person(0)
+            local bin = sp:encode("Person", p)
+            local back, n = sp:decode("Person", bin)
+            assert(n == #bin and same(back, p), i)
+            assert(same(sp:pdecode("Person", sp:pencode("Person", p)), p), i)
+            local raw = bytes(math.random(0, 200))
+            local un = sproto.unpack(sproto.pack(raw))
+            assert(un:sub(1, #raw) == raw and #un - #raw < 8)
+        end
+    )") == "");
+}
