@@ -275,7 +275,7 @@ int lrandomkey(lua_State *L) {
     for (uint8_t b : key)
         x ^= b;
     if (x == 0)
-        key[0] |= 1; // the handshake treats an all-cancelling key as absent
+        key[0] |= 1; // as upstream: this keeps the all-zero key, which DH refuses, out
     push_bytes(L, key, sizeof key);
     return 1;
 }
@@ -286,9 +286,11 @@ enum class Padding : int { iso7816_4 = 0, pkcs7 = 1 };
 constexpr int padding_modes = 2;
 constexpr size_t des_block = 8;
 
-Padding check_padding(lua_State *L, lua_Integer mode) {
+// The mode argument is read into an int first, as upstream reads it.
+Padding check_padding(lua_State *L, int arg) {
+    int mode = static_cast<int>(luaL_optinteger(L, arg, 0));
     if (mode < 0 || mode >= padding_modes)
-        luaL_error(L, "Invalid padding mode %d", static_cast<int>(mode));
+        luaL_error(L, "Invalid padding mode %d", mode);
     return static_cast<Padding>(mode);
 }
 
@@ -344,7 +346,7 @@ int ldesencode(lua_State *L) {
     DES_key_schedule ks;
     des_schedule(L, &ks);
     std::string_view text = check_bytes(L, 2);
-    Padding mode = check_padding(L, luaL_optinteger(L, 3, 0));
+    Padding mode = check_padding(L, 3);
     size_t whole = text.size() & ~(des_block - 1);
     size_t total = whole + des_block;
     Scratch out(L, total);
@@ -364,7 +366,7 @@ int ldesdecode(lua_State *L) {
     std::string_view text = check_bytes(L, 2);
     if (text.empty() || text.size() % des_block != 0)
         return luaL_error(L, "Invalid des crypt text length %d", static_cast<int>(text.size()));
-    Padding mode = check_padding(L, luaL_optinteger(L, 3, 0));
+    Padding mode = check_padding(L, 3);
     Scratch out(L, text.size());
     des_blocks(bytes_of(text), out.data(), text.size(), &ks, DES_DECRYPT);
     size_t pad = padding_length(out.data() + text.size() - des_block, mode);
