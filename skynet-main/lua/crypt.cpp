@@ -334,12 +334,15 @@ void des_schedule(lua_State *L, DES_key_schedule *ks) {
     DES_set_key_unchecked(&k, ks); // upstream ignores the parity bits too
 }
 
-// OpenSSL's const_DES_cblock is not const-qualified (a historic typedef); the
-// input is only read.
+// DES_encrypt1 on each block, loaded as DES_ecb_encrypt loads it (two
+// little-endian words), without that wrapper's per-block call and byte loops.
 void des_blocks(const uint8_t *in, uint8_t *out, size_t n, DES_key_schedule *ks, int direction) {
-    for (size_t i = 0; i < n; i += des_block)
-        DES_ecb_encrypt(reinterpret_cast<const_DES_cblock *>(const_cast<uint8_t *>(in + i)),
-                        reinterpret_cast<DES_cblock *>(out + i), ks, direction);
+    for (size_t i = 0; i < n; i += des_block) {
+        DES_LONG block[2] = {load_le32(in + i), load_le32(in + i + 4)};
+        DES_encrypt1(block, ks, direction);
+        store_le32(out + i, static_cast<uint32_t>(block[0]));
+        store_le32(out + i + 4, static_cast<uint32_t>(block[1]));
+    }
 }
 
 int ldesencode(lua_State *L) {
