@@ -287,9 +287,11 @@ enum class Padding : int { iso7816_4 = 0, pkcs7 = 1 };
 constexpr int padding_modes = 2;
 constexpr size_t des_block = 8;
 
-Padding check_padding(lua_State *L, lua_Integer mode) {
+// The mode argument is read into an int first, as upstream reads it.
+Padding check_padding(lua_State *L, int arg) {
+    int mode = static_cast<int>(luaL_optinteger(L, arg, 0));
     if (mode < 0 || mode >= padding_modes)
-        luaL_error(L, "Invalid padding mode %d", static_cast<int>(mode));
+        luaL_error(L, "Invalid padding mode %d", mode);
     return static_cast<Padding>(mode);
 }
 
@@ -333,19 +335,22 @@ void des_schedule(lua_State *L, DES_key_schedule *ks) {
     DES_set_key_unchecked(&k, ks); // upstream ignores the parity bits too
 }
 
-// OpenSSL's const_DES_cblock is not const-qualified (a historic typedef); the
-// input is only read.
+// DES_encrypt1 on each block, loaded as DES_ecb_encrypt loads it (two
+// little-endian words), without that wrapper's per-block call and byte loops.
 void des_blocks(const uint8_t *in, uint8_t *out, size_t n, DES_key_schedule *ks, int direction) {
-    for (size_t i = 0; i < n; i += des_block)
-        DES_ecb_encrypt(reinterpret_cast<const_DES_cblock *>(const_cast<uint8_t *>(in + i)),
-                        reinterpret_cast<DES_cblock *>(out + i), ks, direction);
+    for (size_t i = 0; i < n; i += des_block) {
+        DES_LONG block[2] = {load_le32(in + i), load_le32(in + i + 4)};
+        DES_encrypt1(block, ks, direction);
+        store_le32(out + i, static_cast<uint32_t>(block[0]));
+        store_le32(out + i + 4, static_cast<uint32_t>(block[1]));
+    }
 }
 
 int ldesencode(lua_State *L) {
     DES_key_schedule ks;
     des_schedule(L, &ks);
     std::string_view text = check_bytes(L, 2);
-    Padding mode = check_padding(L, luaL_optinteger(L, 3, 0));
+    Padding mode = check_padding(L, 3);
     size_t whole = text.size() & ~(des_block - 1);
     size_t total = whole + des_block;
     Scratch out(L, total);
@@ -365,7 +370,7 @@ int ldesdecode(lua_State *L) {
     std::string_view text = check_bytes(L, 2);
     if (text.empty() || text.size() % des_block != 0)
         return luaL_error(L, "Invalid des crypt text length %d", static_cast<int>(text.size()));
-    Padding mode = check_padding(L, luaL_optinteger(L, 3, 0));
+    Padding mode = check_padding(L, 3);
     Scratch out(L, text.size());
     des_blocks(bytes_of(text), out.data(), text.size(), &ks, DES_DECRYPT);
     size_t pad = padding_length(out.data() + text.size() - des_block, mode);

@@ -36,12 +36,17 @@ class Decoder {
             if (depth >= max_depth)
                 luaL_error(L_, "The table is too deep");
             luaL_checkstack(L_, 16, nullptr);
+            if (f->map && !map_entry) {
+                lua_newtable(L_); // stays below the results, removed with the message
+                map_entry = lua_gettop(L_);
+            }
+            lua_pushlstring(L_, f->name.data(), f->name.size());
             bool ok = e.value >= 0 ? inline_value(*f, e.value)
                       : f->array   ? array(*f, e.data, depth, map_entry)
                                    : part(*f, e.data, depth);
             if (!ok)
                 return -1;
-            lua_setfield(L_, result, f->name.c_str());
+            lua_settable(L_, result);
         }
         if (map_entry)
             lua_remove(L_, map_entry);
@@ -99,7 +104,7 @@ class Decoder {
             lua_pushlstring(L_, reinterpret_cast<const char *>(b.data()), b.size());
             return true;
         case Kind::structure:
-            lua_newtable(L_);
+            lua_createtable(L_, 0, static_cast<int>(f.sub->fields.size()));
             return sub_message(*f.sub, b, depth, lua_gettop(L_));
         case Kind::boolean:
             break;
@@ -136,7 +141,7 @@ class Decoder {
             lua_settable(L_, arr);
             return true;
         }
-        lua_newtable(L_);
+        lua_createtable(L_, 0, static_cast<int>(f.sub->fields.size()));
         int elem = lua_gettop(L_);
         if (!sub_message(*f.sub, b, depth, elem))
             return false;
@@ -152,13 +157,19 @@ class Decoder {
         return true;
     }
 
+    // Elements of a numeric or boolean array, to size its table.
+    static int array_size_hint(const Field &f, Bytes b) {
+        if (f.kind == Kind::boolean)
+            return static_cast<int>(b.size());
+        if ((f.kind == Kind::integer || f.kind == Kind::real) && b.size() > 1 &&
+            (b[0] == 4 || b[0] == 8))
+            return static_cast<int>((b.size() - 1) / b[0]);
+        return 0;
+    }
+
     // Leaves the array table on top.
-    bool array(const Field &f, Bytes b, int depth, int &map_entry) {
-        if (f.map && !map_entry) {
-            lua_newtable(L_); // stays below the results, removed with the message
-            map_entry = lua_gettop(L_);
-        }
-        lua_newtable(L_);
+    bool array(const Field &f, Bytes b, int depth, int map_entry) {
+        lua_createtable(L_, array_size_hint(f, b), 0);
         int arr = lua_gettop(L_);
         bool ok = true;
         switch (f.kind) {

@@ -161,7 +161,7 @@ int ldecode(lua_State *L) {
         return 0;
     auto bytes = check_buffer(L, 2);
     if (!lua_istable(L, -1))
-        lua_newtable(L);
+        lua_createtable(L, 0, static_cast<int>(t->fields.size()));
     int result = lua_gettop(L);
     long n = sproto::decode(L, *t, bytes, result);
     if (n < 0)

@@ -55,6 +55,8 @@ bool load_field(Bytes bytes, const std::vector<Type> &types, Field &f) {
             break;
         case 2: // decimal digits, string subtype, or type index
             if (has_kind && f.kind == Kind::integer) {
+                if (e.value > 9)
+                    return false; // 10^n must fit an int
                 f.extra = pow10(e.value);
             } else if (has_kind && f.kind == Kind::string) {
                 f.extra = e.value;
