@@ -4,6 +4,7 @@ local skynet = require "skynet"
 require "skynet.manager"	-- skynet.abort, used by T.done
 local T = require "testlib"
 local C = require "svc_console_lib"
+local L = require "svc_skynetlib"
 
 -- line numbers of the steps in svc_console_echo.lua
 local function source_lines()
@@ -183,8 +184,16 @@ skynet.start(function()
 		other:expect "Welcome to skynet console\n"
 		other:send("debug " .. echo_addr)
 		other:expect "([^\n]*>)$"
+		local refusals = L.log_count "Already in debug mode"
 		cli:send("debug " .. echo_addr)
-		cli:send "1"	-- the failure shows once the console reads a line
+		-- The failure shows once the console reads a line. Send it after the
+		-- target has refused: sent earlier, the console's reader may take it
+		-- while the attach is still pending and then wait for another.
+		local deadline = skynet.now() + 1000
+		while L.log_count "Already in debug mode" == refusals and skynet.now() < deadline do
+			skynet.sleep(5)
+		end
+		cli:send "1"
 		local out, status = cli:expect "<CMD (%a+)>\n"
 		T.eq(status, "Error", "second attach")
 		T.ok(out:find "Debugger attach failed", out)
