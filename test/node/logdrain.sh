@@ -45,7 +45,8 @@ config() {
     } > "$tmp/$name.cfg"
 }
 
-flooded() { grep -c '\] FLOOD ' "$1" 2>/dev/null || echo 0; }
+# (grep -c prints 0 itself when nothing matches; the fallback is for a missing file)
+flooded() { local n; n=$(grep -c '\] FLOOD ' "$1" 2>/dev/null); echo "${n:-0}"; }
 
 # wait_for <file> <pattern> <seconds>
 wait_for() {
