@@ -21,6 +21,7 @@ trap 'exit 1' INT TERM
 passed=0; failed=0
 pass() { echo "PASS $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
+source "$(dirname "$0")/dbnode.bash"
 bail() { fail "$1" "$2"; echo "$passed passed, $failed failed"; exit 1; }
 
 command -v mariadbd >/dev/null || bail "mysql" "mariadbd is not installed (3rd/packages.txt)"
@@ -53,43 +54,10 @@ GRANT ALL ON *.* TO '$user'@'127.0.0.1';
 CREATE DATABASE skt;" || bail "create user" "failed"
 pass "MariaDB $(mariadb --no-defaults -uroot --socket="$sock" -N -e 'select version()') on 127.0.0.1:$port"
 
-cat >"$tmp/config" <<CFG
-root = "$root/"
-thread = 2
-harbor = 0
-start = "svc_mysql"
-luaservice = root.."service/?.lua;"..root.."test/node/?.lua"
-lualoader = root.."lualib/loader.lua"
-lua_path = root.."lualib/?.lua;"..root.."lualib/?/init.lua"
-logger = "$tmp/node.log"
-my_port = "$port"
-my_user = "$user"
-my_pass = "$pass"
-my_pid = "$db_pid"
-my_flag = "$tmp/restarted"
-CFG
-
-timeout 90 "$bin" "$tmp/config" >"$tmp/node.out" 2>&1 &
-node_pid=$!
-for ((i = 0; i < 900; i++)); do
-    grep -q "^DONE" "$tmp/node.out" 2>/dev/null && break
-    if grep -q "^RESTART_MYSQL" "$tmp/node.out" 2>/dev/null && [ ! -e "$tmp/restarted" ]; then
-        for ((j = 0; j < 100; j++)); do kill -0 "$db_pid" 2>/dev/null || break; sleep 0.05; done
-        start_db && touch "$tmp/restarted"
-    fi
-    kill -0 "$node_pid" 2>/dev/null || break
-    sleep 0.1
-done
-kill "$node_pid" 2>/dev/null; wait "$node_pid" 2>/dev/null; node_pid=
-
-while read -r line; do
-    case "$line" in
-    PASS*) pass "${line#PASS }" ;;
-    FAIL*) fail "${line#FAIL }" "" ;;
-    esac
-done < <(grep -E '^(PASS|FAIL) ' "$tmp/node.out")
-grep "^# " "$tmp/node.out"
-grep -q "^DONE" "$tmp/node.out" && pass "service finished" || { fail "service finished" "no DONE"; tail -20 "$tmp/node.out"; tail -20 "$tmp/node.log"; }
+dbnode_config svc_mysql "my_port = \"$port\"" "my_user = \"$user\"" "my_pass = \"$pass\"" \
+    "my_pid = \"$db_pid\"" "my_flag = \"$tmp/restarted\""
+dbnode_run 90 RESTART_MYSQL "$db_pid" start_db
+dbnode_results
 if grep -q -- "$pass" "$tmp/node.log" "$tmp/node.out"; then fail "password never logged" "found in the log"; else pass "password never logged"; fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

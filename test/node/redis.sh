@@ -20,6 +20,7 @@ trap 'exit 1' INT TERM
 passed=0; failed=0
 pass() { echo "PASS $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
+source "$(dirname "$0")/dbnode.bash"
 
 if ! command -v redis-server >/dev/null; then
     echo "FAIL redis: redis-server is not installed (3rd/packages.txt)"; echo "0 passed, 1 failed"; exit 1
@@ -42,41 +43,10 @@ start_redis() {
 
 start_redis || { echo "FAIL redis-server did not start"; cat "$tmp/redis.log"; echo "0 passed, 1 failed"; exit 1; }
 
-cat >"$tmp/config" <<CFG
-root = "$root/"
-thread = 2
-harbor = 0
-start = "svc_redis"
-luaservice = root.."service/?.lua;"..root.."test/node/?.lua"
-lualoader = root.."lualib/loader.lua"
-lua_path = root.."lualib/?.lua;"..root.."lualib/?/init.lua"
-logger = "$tmp/node.log"
-redis_port = "$port"
-redis_pass = "$pass"
-redis_pid = "$redis_pid"
-redis_flag = "$tmp/restarted"
-CFG
-
-timeout 60 "$bin" "$tmp/config" >"$tmp/node.out" 2>&1 &
-node_pid=$!
-for ((i = 0; i < 600; i++)); do
-    grep -q "^DONE" "$tmp/node.out" 2>/dev/null && break
-    if grep -q "^RESTART_REDIS" "$tmp/node.out" 2>/dev/null && [ ! -e "$tmp/restarted" ]; then
-        for ((j = 0; j < 100; j++)); do kill -0 "$redis_pid" 2>/dev/null || break; sleep 0.05; done
-        start_redis && touch "$tmp/restarted"
-    fi
-    kill -0 "$node_pid" 2>/dev/null || break
-    sleep 0.1
-done
-kill "$node_pid" 2>/dev/null; wait "$node_pid" 2>/dev/null; node_pid=
-
-while read -r line; do
-    case "$line" in
-    PASS*) pass "${line#PASS }" ;;
-    FAIL*) fail "${line#FAIL }" "" ;;
-    esac
-done < <(grep -E '^(PASS|FAIL) ' "$tmp/node.out")
-grep -q "^DONE" "$tmp/node.out" && pass "service finished" || { fail "service finished" "no DONE"; tail -20 "$tmp/node.out"; tail -20 "$tmp/node.log"; }
+dbnode_config svc_redis "redis_port = \"$port\"" "redis_pass = \"$pass\"" \
+    "redis_pid = \"$redis_pid\"" "redis_flag = \"$tmp/restarted\""
+dbnode_run 60 RESTART_REDIS "$redis_pid" start_redis
+dbnode_results
 if grep -q -- "$pass" "$tmp/node.log" "$tmp/node.out"; then fail "password never logged" "found in the log"; else pass "password never logged"; fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -21,6 +21,7 @@ trap 'exit 1' INT TERM
 passed=0; failed=0
 pass() { echo "PASS $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
+source "$(dirname "$0")/dbnode.bash"
 bail() { fail "$1" "$2"; echo "$passed passed, $failed failed"; exit 1; }
 
 command -v redis-server >/dev/null || bail "redis cluster" "redis-server is not installed (3rd/packages.txt)"
@@ -68,34 +69,8 @@ for p in "${ports[@]}"; do
 done
 pass "3-master cluster created with redis-cli --cluster create"
 
-cat >"$tmp/config" <<CFG
-root = "$root/"
-thread = 2
-harbor = 0
-start = "svc_redis_cluster"
-luaservice = root.."service/?.lua;"..root.."test/node/?.lua"
-lualoader = root.."lualib/loader.lua"
-lua_path = root.."lualib/?.lua;"..root.."lualib/?/init.lua"
-logger = "$tmp/node.log"
-rc_ports = "$p1 $p2 $p3"
-rc_pids = "${pids[*]}"
-rc_dead = "$dead"
-CFG
-timeout 60 "$bin" "$tmp/config" >"$tmp/node.out" 2>&1 &
-node_pid=$!
-for ((i = 0; i < 600; i++)); do
-    grep -q "^DONE" "$tmp/node.out" && break
-    kill -0 "$node_pid" 2>/dev/null || break
-    sleep 0.1
-done
-kill "$node_pid" 2>/dev/null; wait "$node_pid" 2>/dev/null; node_pid=
-while read -r line; do
-    case "$line" in
-    PASS*) pass "${line#PASS }" ;;
-    FAIL*) fail "${line#FAIL }" "" ;;
-    esac
-done < <(grep -E '^(PASS|FAIL) ' "$tmp/node.out")
-grep '^# ' "$tmp/node.out"
-grep -q "^DONE" "$tmp/node.out" && pass "service finished" || { fail "service finished" "no DONE"; tail -20 "$tmp/node.out"; tail -20 "$tmp/node.log"; }
+dbnode_config svc_redis_cluster "rc_ports = \"$p1 $p2 $p3\"" "rc_pids = \"${pids[*]}\"" "rc_dead = \"$dead\""
+dbnode_run 60
+dbnode_results
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
